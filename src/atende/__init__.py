@@ -1,0 +1,1 @@
+"""Atende: an open-source programmable contact center."""
