@@ -1,0 +1,120 @@
+"""The `atende` command line: serve, demo, migrate and credential creation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from atende.auth.models import Role
+from atende.auth.service import AuthError, AuthService
+from atende.config import Settings
+from atende.db.engine import create_engine, session_factory
+from atende.db.migrate import upgrade
+
+app = typer.Typer(help="Atende: an open-source programmable contact center.", no_args_is_help=True)
+account_app = typer.Typer(help="TaskRouter-compatible API accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens for the native API.", no_args_is_help=True)
+user_app = typer.Typer(help="People who sign in to the desk.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
+app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
+
+T = TypeVar("T")
+
+
+def run_in_session(action: Callable[[AuthService], Awaitable[T]]) -> T:
+    """Migrate, run one unit of work against the configured database and commit it."""
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+
+    async def go() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                result = await action(AuthService(session))
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    typer.echo("migrations applied")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Run the production server (applies migrations first)."""
+    import uvicorn
+
+    from atende.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@account_app.command("create")
+def account_create(name: Annotated[str, typer.Option(help="a friendly name")]) -> None:
+    """Print the SID and token that authenticate the TaskRouter-compatible API."""
+
+    async def action(auth: AuthService) -> dict[str, str]:
+        created = await auth.create_account(name)
+        return {"account_sid": created.account_sid, "auth_token": created.auth_token}
+
+    typer.echo(json.dumps(run_in_session(action)))
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="who or what will use the token")],
+    role: Annotated[Role, typer.Option(help="agent, supervisor or admin")],
+) -> None:
+    """Print a bearer token for the native API."""
+
+    async def action(auth: AuthService) -> str:
+        return await auth.create_token(name, role)
+
+    typer.echo(run_in_session(action))
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="the sign-in e-mail")],
+    role: Annotated[Role, typer.Option(help="agent, supervisor or admin")],
+    password: Annotated[str | None, typer.Option(help="local password (omit for SSO only)")] = None,
+    workspace: Annotated[
+        str | None, typer.Option(help="workspace SID (agents get a worker)")
+    ] = None,
+) -> None:
+    """Create a login; for an agent with a workspace, also its worker."""
+
+    async def action(auth: AuthService) -> dict[str, object]:
+        user = await auth.create_user(email, role, password=password, workspace_sid=workspace)
+        return {
+            "id": user.id,
+            "email": user.email,
+            "role": user.role,
+            "worker_sid": user.worker_sid,
+        }
+
+    try:
+        typer.echo(json.dumps(run_in_session(action)))
+    except AuthError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,8 @@
+"""Imports every domain's models so the shared metadata is complete for Alembic and tests."""
+
+from atende.auth import models as auth_models
+from atende.db.base import Base
+
+__all__ = ["auth_models", "metadata"]
+
+metadata = Base.metadata
