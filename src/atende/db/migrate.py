@@ -19,8 +19,8 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    """Blocking; call from sync code (CLI) or through `upgrade_async` inside an event loop."""
-    command.upgrade(alembic_config(database_url), "head")
+    """Each domain has its own branch of migrations off 0001_core, so all heads are applied."""
+    command.upgrade(alembic_config(database_url), "heads")
 
 
 async def upgrade_async(database_url: str) -> None:
