@@ -10,9 +10,10 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import psycopg
@@ -27,6 +28,8 @@ from atende.auth.service import AuthService
 from atende.config import Settings
 from atende.db.migrate import upgrade
 from atende.db.models import metadata
+
+T = TypeVar("T")
 
 PG_URL = os.environ.get("ATENDE_TEST_DATABASE_URL", "").strip()
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
@@ -131,6 +134,15 @@ class LiveServer:
     app: FastAPI
     server: uvicorn.Server
     thread: threading.Thread
+    loop: asyncio.AbstractEventLoop
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the server's own loop (its bus and engines live there)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
+
+    def call_soon(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Start a coroutine on the server's loop without waiting for it."""
+        asyncio.run_coroutine_threadsafe(coroutine, self.loop)
 
 
 @pytest.fixture
@@ -144,13 +156,15 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
         application, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=lambda: loop.run_until_complete(server.serve()), daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("live server did not start")
         time.sleep(0.02)
-    yield LiveServer(url=url, app=application, server=server, thread=thread)
+    yield LiveServer(url=url, app=application, server=server, thread=thread, loop=loop)
     server.should_exit = True
     thread.join(timeout=10)
+    loop.close()

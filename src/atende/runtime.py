@@ -25,7 +25,9 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine: AsyncEngine = create_engine(settings.database_url)
-        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(
+            self.engine, info={"runtime": self}
+        )
         self.services: dict[str, Any] = {}
         self._starters: list[Callable[[], Awaitable[None]]] = []
         self._stoppers: list[Callable[[], Awaitable[None]]] = []

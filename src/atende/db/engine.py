@@ -48,5 +48,8 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(target, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(
+    engine: AsyncEngine, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """`info` reaches every session, e.g. the runtime, so after-commit hooks find the bus."""
+    return async_sessionmaker(engine, expire_on_commit=False, info=info or {})

@@ -2,7 +2,8 @@
 
 from atende.auth import models as auth_models
 from atende.db.base import Base
+from atende.events import models as event_models
 
-__all__ = ["auth_models", "metadata"]
+__all__ = ["auth_models", "event_models", "metadata"]
 
 metadata = Base.metadata

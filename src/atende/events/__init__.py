@@ -1,0 +1,1 @@
+"""One event definition feeding push streams, webhooks, the audit trail and statistics."""
