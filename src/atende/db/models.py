@@ -1,9 +1,10 @@
 """Imports every domain's models so the shared metadata is complete for Alembic and tests."""
 
 from atende.auth import models as auth_models
+from atende.conversations import protocol_models
 from atende.db.base import Base
 from atende.events import models as event_models
 
-__all__ = ["auth_models", "event_models", "metadata"]
+__all__ = ["auth_models", "event_models", "metadata", "protocol_models"]
 
 metadata = Base.metadata

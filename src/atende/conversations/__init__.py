@@ -1,0 +1,1 @@
+"""Contacts, conversations, messages, protocol numbers and transcripts."""

@@ -1,0 +1,1 @@
+"""Declarative IVR and bot flows: one shape for voice menus and chat bots."""
