@@ -66,4 +66,3 @@ def test_allowed_domains_restrict_emails() -> None:
     assert settings.email_allowed("Ana@Corretora.com.br")
     assert not settings.email_allowed("ana@gmail.com")
     assert Settings.from_env({}).email_allowed("anyone@anywhere.org")
-
