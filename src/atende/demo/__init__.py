@@ -1,0 +1,1 @@
+"""`atende demo`: a contact center shaped like the broker's, with simulated traffic."""
