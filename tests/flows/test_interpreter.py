@@ -52,8 +52,7 @@ def test_menu_choice_hands_off_with_choice_lookup_and_caller_attributes() -> Non
     done = advance(VOICE, step.state, act.Reply("6"))
     handoff = done.actions[-1]
     assert isinstance(handoff, act.Handoff)
-    assert handoff.attributes["menu_choice"] == "cancelamento"
-    assert handoff.attributes["department"] == "relacionamento"
+    assert handoff.attributes["motivo"] == "cancelamento"
     assert handoff.attributes["crm"] == {"name": "Maria", "segment": "vip"}
     assert handoff.attributes["crm_found"] is True
     assert handoff.attributes["protocol"] == CALLER["protocol"]
@@ -77,7 +76,7 @@ def test_invalid_choice_is_retried_then_falls_back_to_a_person() -> None:
     assert step.actions[0] == act.Say("Não recebemos sua opção.")
     step = advance(VOICE, step.state, act.Reply("#"))
     assert isinstance(step.actions[-1], act.Handoff)
-    assert "menu_choice" not in step.state.attributes
+    assert "motivo" not in step.state.attributes
 
 
 def test_chat_accepts_the_label_without_accents() -> None:
@@ -85,7 +84,7 @@ def test_chat_accepts_the_label_without_accents() -> None:
     step = advance(chat, FlowState.begin(CALLER), act.Start())
     step = advance(chat, step.state, act.HoursChecked(open=True))
     step = advance(chat, step.state, act.Reply("reclamacao"))
-    assert step.state.attributes["menu_choice"] == "reclamacao"
+    assert step.state.attributes["motivo"] == "reclamacao"
 
 
 def test_out_of_hours_offers_callback() -> None:

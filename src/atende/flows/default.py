@@ -5,8 +5,9 @@ first menu offers complaint (7) and cancellation (6) and a person (0); nothing a
 Out of hours it offers a callback or a message. A deployment replaces it by storing its own
 document on the channel; this one is what a fresh install and the demo run.
 
-Attributes set for routing: `menu_choice` (the option's value), `department` ("vendas" or
-"relacionamento"), `product` (auto, residencial, vida) and `topic`."""
+The menu's choice is stored as `motivo` (cotacao_auto, cotacao_residencial, cotacao_vida,
+apolice, sinistro, cancelamento, reclamacao, atendente): the attribute the demo workflow routes
+on."""
 
 from __future__ import annotations
 
@@ -20,54 +21,46 @@ Channel = Literal["voice", "chat"]
 _OPTIONS: list[dict[str, Any]] = [
     {
         "key": "1",
-        "value": "seguro_auto",
+        "value": "cotacao_auto",
         "label": {"pt-BR": "Seguro auto", "en": "Car insurance"},
-        "attributes": {"department": "vendas", "product": "auto", "topic": "contratacao"},
     },
     {
         "key": "2",
-        "value": "seguro_residencial",
+        "value": "cotacao_residencial",
         "label": {"pt-BR": "Seguro residencial", "en": "Home insurance"},
-        "attributes": {"department": "vendas", "product": "residencial", "topic": "contratacao"},
     },
     {
         "key": "3",
-        "value": "seguro_vida",
+        "value": "cotacao_vida",
         "label": {"pt-BR": "Seguro de vida", "en": "Life insurance"},
-        "attributes": {"department": "vendas", "product": "vida", "topic": "contratacao"},
     },
     {
         "key": "4",
         "value": "apolice",
         "label": {"pt-BR": "Minha apólice e renovação", "en": "My policy and renewal"},
-        "attributes": {"department": "relacionamento", "topic": "apolice"},
     },
     {
         "key": "5",
         "value": "sinistro",
         "label": {"pt-BR": "Sinistro", "en": "Claims"},
-        "attributes": {"department": "relacionamento", "topic": "sinistro"},
     },
     {
         "key": "6",
         "value": "cancelamento",
         "intent": "cancellation",
         "label": {"pt-BR": "Cancelamento", "en": "Cancellation"},
-        "attributes": {"department": "relacionamento", "topic": "cancelamento"},
     },
     {
         "key": "7",
         "value": "reclamacao",
         "intent": "complaint",
         "label": {"pt-BR": "Reclamação", "en": "Complaint"},
-        "attributes": {"department": "relacionamento", "topic": "reclamacao"},
     },
     {
         "key": "0",
         "value": "atendente",
         "intent": "agent",
         "label": {"pt-BR": "Falar com um atendente", "en": "Talk to a person"},
-        "attributes": {"department": "relacionamento", "topic": "geral"},
     },
 ]
 
@@ -115,7 +108,7 @@ def default_flow(channel: Channel = "voice", crm_lookup_url: str | None = None) 
         },
         "menu_principal": {
             "type": "menu",
-            "attribute": "menu_choice",
+            "attribute": "motivo",
             "prompt": _VOICE_MENU if voice else _CHAT_MENU,
             "options": [{**option, "next": "fila"} for option in _OPTIONS],
             "retries": 2,
