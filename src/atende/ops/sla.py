@@ -219,6 +219,7 @@ class _Replay:
             case Restored() | Resolved() | Closed():
                 response.stop(at, calendar)
                 restoration.stop(at, calendar)
+                self.paused, self.pause_reason = False, None
             case Reopened():
                 restoration.restart()
                 self.paused, self.pause_reason = False, None
