@@ -1,0 +1,398 @@
+"""The engine's state, lookups, event builders and indexes (the bottom layer of the engine).
+
+The engine is one class built in layers, each in its own module and each using only the layers
+below it: ``core`` (state and indexes) -> ``offers`` (reservations and the task lifecycle) ->
+``walk`` (moving through workflow steps) -> ``matching`` (who gets what) -> ``deadlines`` ->
+``persistence`` -> ``engine`` (the public commands).
+
+This layer keeps two indexes current (see :mod:`atende.routing.pools`): for each queue and task
+channel, a heap of the ready workers and the waiting tasks. It runs on every assignment, so it
+trades a little elegance for speed: positional event construction, cached heap lists.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
+
+from atende.routing.errors import InvalidTransitionError, UnknownResourceError
+from atende.routing.events import EventType, ResourceType, RoutingEvent
+from atende.routing.model import (
+    TERMINAL_TASK_STATUSES,
+    Activity,
+    QueueOrder,
+    Reservation,
+    ReservationStatus,
+    Task,
+    TaskChannel,
+    TaskQueue,
+    Worker,
+    WorkerChannel,
+    Workflow,
+    WorkspaceSettings,
+)
+from atende.routing.pools import (
+    QueueState,
+    ReadyEntry,
+    TaskSlot,
+    WaitingEntry,
+    WaitingTasks,
+    WorkerSlot,
+)
+from atende.routing.timers import Timer, Timers
+
+_TASK = ResourceType.TASK
+_RESERVATION = ResourceType.RESERVATION
+_WORKER = ResourceType.WORKER
+_LIFO = QueueOrder.LIFO
+_heappush = heapq.heappush
+
+Clock = Callable[[], float]
+"""Returns the current time in epoch seconds; the engine never reads the wall clock itself."""
+SidFactory = Callable[[str], str]
+"""Returns a new SID for a two-letter prefix (``WT`` tasks, ``WR`` reservations)."""
+
+
+class EngineCore:
+    def __init__(self, clock: Clock, sid_factory: SidFactory, settings: WorkspaceSettings) -> None:
+        self._clock = clock
+        self._new_sid = sid_factory
+        self._settings = settings
+        self._activities: dict[str, Activity] = {}
+        self._channels: dict[str, TaskChannel] = {}
+        self._channel_by_name: dict[str, str] = {}
+        self._queues: dict[str, QueueState] = {}
+        self._task_queues: dict[str, TaskQueue] = {}
+        self._workflows: dict[str, Workflow] = {}
+        self._worker_slots: dict[str, WorkerSlot] = {}
+        self._workers: dict[str, Worker] = {}
+        self._worker_by_name: dict[str, str] = {}
+        self._task_slots: dict[str, TaskSlot] = {}
+        self._tasks: dict[str, Task] = {}
+        self._reservations: dict[str, Reservation] = {}
+        self._reservation_timers: dict[str, Timer] = {}
+        self._timers = Timers()
+        self._routed_channels: dict[str, None] = {}
+        """Channels some queue has a ready heap for; only those are kept indexed."""
+        self._waiting_by_channel: dict[str, int] = {}
+        self._sequence = 0
+        self._dirty_workers: dict[str, WorkerSlot] = {}
+        """Workers who may take work they could not take before (matched at the end of the
+        command)."""
+        self._dirty_tasks: list[TaskSlot] = []
+        """Tasks that just entered a routing step or came back to it."""
+        self._changed_tasks: set[str] = set()
+        self._changed_reservations: set[str] = set()
+        self._changed_workers: set[str] = set()
+        self._retiring: list[str] = []
+        """Terminal tasks already reported by a drain, forgotten at the next one."""
+        self.tasks: Mapping[str, Task] = MappingProxyType(self._tasks)
+        self.reservations: Mapping[str, Reservation] = MappingProxyType(self._reservations)
+        self.workers: Mapping[str, Worker] = MappingProxyType(self._workers)
+        self.task_queues: Mapping[str, TaskQueue] = MappingProxyType(self._task_queues)
+        self.workflows: Mapping[str, Workflow] = MappingProxyType(self._workflows)
+        self.activities: Mapping[str, Activity] = MappingProxyType(self._activities)
+        self.task_channels: Mapping[str, TaskChannel] = MappingProxyType(self._channels)
+
+    # -- lookups (raising UnknownResourceError)
+
+    def _activity(self, sid: str) -> Activity:
+        activity = self._activities.get(sid)
+        if activity is None:
+            raise UnknownResourceError("activity", sid)
+        return activity
+
+    def _channel(self, sid: str) -> TaskChannel:
+        channel = self._channels.get(sid)
+        if channel is None:
+            raise UnknownResourceError("task channel", sid)
+        return channel
+
+    def _resolve_channel(self, sid_or_name: str) -> str:
+        if sid_or_name in self._channels:
+            return sid_or_name
+        sid = self._channel_by_name.get(sid_or_name)
+        if sid is None:
+            raise UnknownResourceError("task channel", sid_or_name)
+        return sid
+
+    def _queue(self, sid: str) -> QueueState:
+        state = self._queues.get(sid)
+        if state is None:
+            raise UnknownResourceError("task queue", sid)
+        return state
+
+    def _workflow(self, sid: str) -> Workflow:
+        workflow = self._workflows.get(sid)
+        if workflow is None:
+            raise UnknownResourceError("workflow", sid)
+        return workflow
+
+    def _worker_slot(self, sid: str) -> WorkerSlot:
+        slot = self._worker_slots.get(sid)
+        if slot is None:
+            raise UnknownResourceError("worker", sid)
+        return slot
+
+    def _task_slot(self, sid: str) -> TaskSlot:
+        slot = self._task_slots.get(sid)
+        if slot is None:
+            raise UnknownResourceError("task", sid)
+        return slot
+
+    def _reservation(self, sid: str) -> Reservation:
+        reservation = self._reservations.get(sid)
+        if reservation is None:
+            raise UnknownResourceError("reservation", sid)
+        return reservation
+
+    def _pending_reservation(self, sid: str) -> Reservation:
+        reservation = self._reservation(sid)
+        if reservation.status is not ReservationStatus.PENDING:
+            raise InvalidTransitionError(f"reservation {sid} is {reservation.status}, not pending")
+        return reservation
+
+    def _live_tasks(self) -> Iterable[Task]:
+        return (
+            slot.task
+            for slot in self._task_slots.values()
+            if slot.task.assignment_status not in TERMINAL_TASK_STATUSES
+        )
+
+    # -- events (positional arguments: these run several times per assignment)
+
+    @staticmethod
+    def _task_event(event_type: str, task: Task, now: float) -> RoutingEvent:
+        return RoutingEvent(
+            event_type,
+            now,
+            _TASK,
+            task.sid,
+            task.sid,
+            task.attributes,
+            task.priority,
+            task.assignment_status,
+            int(now - task.created_at),
+            task.reason,
+            task.task_channel_sid,
+            task.queue_sid,
+            task.workflow_sid,
+        )
+
+    @staticmethod
+    def _reservation_event(
+        event_type: str, reservation: Reservation, task: Task, worker: Worker, now: float
+    ) -> RoutingEvent:
+        return RoutingEvent(
+            event_type,
+            now,
+            _RESERVATION,
+            reservation.sid,
+            task.sid,
+            task.attributes,
+            task.priority,
+            task.assignment_status,
+            int(now - task.created_at),
+            task.reason,
+            task.task_channel_sid,
+            reservation.queue_sid,
+            task.workflow_sid,
+            worker.sid,
+            worker.attributes,
+            worker.activity_sid,
+            None,
+            None,
+            reservation.sid,
+            reservation.status,
+        )
+
+    @staticmethod
+    def _worker_event(event_type: str, worker: Worker, now: float) -> RoutingEvent:
+        return RoutingEvent(
+            event_type,
+            now,
+            _WORKER,
+            worker.sid,
+            worker_sid=worker.sid,
+            worker_attributes=worker.attributes,
+            worker_activity_sid=worker.activity_sid,
+        )
+
+    def _channel_event(
+        self,
+        event_type: str,
+        worker: Worker,
+        channel: WorkerChannel,
+        now: float,
+        previous_capacity: int | None,
+    ) -> RoutingEvent:
+        event = self._worker_event(event_type, worker, now)
+        event.task_channel_sid = channel.task_channel_sid
+        event.data = {
+            "task_channel_sid": channel.task_channel_sid,
+            "task_channel_unique_name": self._channels[channel.task_channel_sid].unique_name,
+            "configured_capacity": channel.configured_capacity,
+            "previous_capacity": previous_capacity,
+            "available": channel.available,
+            "available_capacity_percentage": channel.available_capacity_percentage,
+            "assigned_tasks": channel.assigned_tasks,
+        }
+        return event
+
+    # -- ready workers
+
+    def _is_ready(self, slot: WorkerSlot, channel_sid: str) -> bool:
+        """Whether the worker can be offered a task of that channel right now."""
+        worker = slot.worker
+        if not worker.available:
+            return False
+        if not self._settings.multi_task_enabled:
+            return not slot.reservations
+        channel = worker.channels.get(channel_sid)
+        return (
+            channel is not None
+            and channel.available
+            and channel.reserved_tasks + channel.assigned_tasks + channel.wrapping_tasks
+            < channel.configured_capacity
+        )
+
+    def _ready_entry(self, slot: WorkerSlot, channel_sid: str) -> ReadyEntry:
+        """Longest idle first; with channel-optimized routing, least busy on the channel first."""
+        worker = slot.worker
+        if self._channels[channel_sid].channel_optimized_routing:
+            channel = worker.channels[channel_sid]
+            return (float(channel.occupied), channel.idle_since, worker.sid, slot)
+        return (worker.idle_since, 0.0, worker.sid, slot)
+
+    def _refresh(self, slot: WorkerSlot, force: bool = False) -> None:
+        """Re-index the worker after anything that may change whether, or how early, it should
+        be offered a task. ``force`` re-enters it even if its key is unchanged (its entry may
+        have just been taken off a heap)."""
+        entries = slot.ready_entries
+        for channel_sid in self._routed_channels:
+            if not self._is_ready(slot, channel_sid):
+                entries[channel_sid] = None
+                continue
+            entry = self._ready_entry(slot, channel_sid)
+            current = entries.get(channel_sid)
+            if not force and current is not None and current[:2] == entry[:2]:
+                continue
+            entries[channel_sid] = entry
+            heaps = slot.ready_heaps.get(channel_sid)
+            if heaps is None:
+                heaps = slot.ready_heaps[channel_sid] = [
+                    (heap, state)
+                    for state in slot.queues.values()
+                    if (heap := state.ready.get(channel_sid)) is not None
+                ]
+            for heap, state in heaps:
+                _heappush(heap, entry)
+                if len(heap) > state.ready_limit:
+                    state.compact_ready(channel_sid)
+
+    def _ready_heap(self, state: QueueState, channel_sid: str) -> list[ReadyEntry]:
+        """The queue's ready heap for a channel, built the first time a task needs it."""
+        heap = state.ready.get(channel_sid)
+        if heap is not None:
+            return heap
+        self._routed_channels[channel_sid] = None
+        heap = []
+        for slot in state.members.values():
+            slot.ready_heaps.pop(channel_sid, None)
+            if not self._is_ready(slot, channel_sid):
+                continue
+            entry = slot.ready_entries.get(channel_sid)
+            if entry is None:
+                entry = slot.ready_entries[channel_sid] = self._ready_entry(slot, channel_sid)
+                for other in slot.queues.values():
+                    other_heap = other.ready.get(channel_sid)
+                    if other_heap is not None:
+                        _heappush(other_heap, entry)
+            heap.append(entry)
+        heapq.heapify(heap)
+        state.ready[channel_sid] = heap
+        return heap
+
+    def _set_queues(self, slot: WorkerSlot, queues: dict[str, QueueState]) -> None:
+        """Change the worker's queues and index it afresh in them."""
+        sid = slot.worker.sid
+        for qsid, state in slot.queues.items():
+            if qsid not in queues:
+                state.remove_member(sid)
+        for qsid, state in queues.items():
+            if qsid not in slot.queues:
+                state.add_member(slot)
+        slot.queues = queues
+        slot.ready_heaps.clear()
+        self._refresh(slot, force=True)
+        self._dirty_workers[sid] = slot
+
+    def _change_activity(
+        self, slot: WorkerSlot, activity: Activity, now: float, events: list[RoutingEvent]
+    ) -> None:
+        worker = slot.worker
+        previous = worker.activity_sid
+        if previous == activity.sid:
+            return
+        became_available = activity.available and not worker.available
+        elapsed = now - worker.activity_changed_at
+        worker.activity_sid = activity.sid
+        worker.available = activity.available
+        worker.activity_changed_at = now
+        if became_available:
+            worker.idle_since = now
+        self._changed_workers.add(worker.sid)
+        event = self._worker_event(EventType.WORKER_ACTIVITY_UPDATE, worker, now)
+        event.worker_previous_activity_sid = previous
+        event.worker_time_in_previous_activity = elapsed
+        events.append(event)
+        self._refresh(slot)
+        if worker.available:
+            self._dirty_workers[worker.sid] = slot
+
+    # -- waiting tasks
+
+    def _enqueue(self, slot: TaskSlot) -> None:
+        task = slot.task
+        state = self._queues[task.queue_sid]  # type: ignore[index]
+        channel_sid = task.task_channel_sid
+        waiting = state.waiting.get(channel_sid)
+        if waiting is None:
+            waiting = state.waiting[channel_sid] = WaitingTasks()
+        order = state.queue.task_order
+        rank = 0 if order == self._settings.prioritize_queue_order else 1
+        self._sequence += 1
+        entry: WaitingEntry
+        if order is _LIFO:
+            # TaskRouter's LIFO ignores priority: the newest task goes first.
+            entry = (rank, 0.0, -task.virtual_start_time, -self._sequence, slot)
+        else:
+            entry = (rank, float(-task.priority), task.virtual_start_time, self._sequence, slot)
+        slot.queued = entry
+        slot.queued_in = waiting
+        assert slot.target is not None
+        waiting.push(entry, slot.target.restricted)
+        self._waiting_by_channel[channel_sid] = self._waiting_by_channel.get(channel_sid, 0) + 1
+
+    def _dequeue(self, slot: TaskSlot) -> None:
+        waiting = slot.queued_in
+        if waiting is None:
+            return
+        slot.queued = None
+        slot.queued_in = None
+        self._waiting_by_channel[slot.task.task_channel_sid] -= 1
+        waiting.discard()
+
+    def _requeue_all(self) -> None:
+        """Rebuild every waiting entry (a queue's order or the workspace's preference changed)."""
+        for slot in self._task_slots.values():
+            if slot.queued is not None:
+                self._dequeue(slot)
+                self._enqueue(slot)
+
+    def _mark_dirty(self, slot: TaskSlot, may_skip: bool) -> None:
+        slot.may_skip = slot.may_skip or may_skip
+        if not slot.dirty:
+            slot.dirty = True
+            self._dirty_tasks.append(slot)
