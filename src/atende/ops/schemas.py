@@ -174,6 +174,7 @@ class IncidentOut(BaseModel):
     owner: str | None
     external_refs: list[str]
     escalation_level: int
+    next_escalation_at: UtcDatetime | None
     opened_at: UtcDatetime
     response_started_at: UtcDatetime | None
     restored_at: UtcDatetime | None
