@@ -3,9 +3,17 @@
 from atende.auth import models as auth_models
 from atende.conversations import protocol_models
 from atende.db.base import Base
+from atende.desk import models as desk_models
 from atende.events import models as event_models
 from atende.ops import models as ops_models
 
-__all__ = ["auth_models", "event_models", "metadata", "ops_models", "protocol_models"]
+__all__ = [
+    "auth_models",
+    "desk_models",
+    "event_models",
+    "metadata",
+    "ops_models",
+    "protocol_models",
+]
 
 metadata = Base.metadata

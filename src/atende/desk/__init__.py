@@ -1,0 +1,1 @@
+"""The desk: the browser screens of agents, supervisors and administrators."""

@@ -1,0 +1,495 @@
+// Administration: people and their skills, queues, workflows (validated as you type, with a
+// dry run), wrap-up codes, ready-made replies, message templates, channels and business hours.
+// One section at a time, chosen by the address's #fragment so each has a link of its own.
+
+import { api, byId, formatDateTime, h, reportError, t, toast } from "./desk.js";
+
+const root = byId("admin-section");
+const sections = {};
+
+function card(title, ...children) {
+  return h("section", { class: "card" }, h("h2", {}, title), ...children);
+}
+
+function field(id, labelText, input, hint) {
+  input.id = id;
+  return h("div", { class: "field" }, h("label", { for: id }, labelText), input, hint ? h("span", { class: "hint" }, hint) : null);
+}
+
+function table(headers, rows, emptyText) {
+  return h(
+    "div",
+    { class: "table-scroll" },
+    h(
+      "table",
+      { class: "data" },
+      h("thead", {}, h("tr", {}, ...headers.map((header) => h("th", { scope: "col" }, header)))),
+      h("tbody", {}, ...(rows.length ? rows : [h("tr", {}, h("td", { colspan: headers.length, class: "empty" }, emptyText || t("common.none")))])),
+    ),
+  );
+}
+
+function splitList(value) {
+  return value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+function debounce(fn, wait) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), wait);
+  };
+}
+
+function unavailable(error) {
+  if (error.status === 404 || error.status === 501) {
+    return card(t("admin.unavailable_title"), h("p", { class: "muted" }, t("admin.unavailable")));
+  }
+  throw error;
+}
+
+// ---------- users ----------
+
+sections.users = async () => {
+  let data;
+  try {
+    data = await api("GET", "/api/desk/admin/users");
+  } catch (error) {
+    return [unavailable(error)];
+  }
+  const rows = data.users.map((user) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, user.display_name, h("div", { class: "muted small" }, user.email)),
+      h("td", {}, t(`role.${user.role}`)),
+      h("td", {}, user.team || "–"),
+      h("td", {}, h("div", { class: "chips" }, ...(user.skills || []).map((skill) => h("span", { class: "badge" }, skill)))),
+      h("td", {}, (user.languages || []).join(", ") || "–"),
+      h("td", {}, user.active ? h("span", { class: "badge ok" }, t("common.active")) : h("span", { class: "badge" }, t("common.inactive"))),
+      h("td", {}, h("button", { type: "button", class: "button small", onclick: () => editUser(user, data) }, t("common.edit"))),
+    ),
+  );
+  return [
+    card(t("admin.users"), table([t("user.name"), t("user.role"), t("user.team"), t("user.skills"), t("user.languages"), t("user.status"), ""], rows)),
+    userForm(null, data),
+  ];
+};
+
+function userForm(user, data) {
+  const email = h("input", { type: "email", required: true, value: user?.email || "", disabled: Boolean(user), autocomplete: "off" });
+  const name = h("input", { type: "text", value: user?.display_name || "" });
+  const role = h("select", {}, ...["agent", "supervisor", "admin"].map((value) => h("option", { value, selected: value === (user?.role || "agent") }, t(`role.${value}`))));
+  const password = h("input", { type: "password", autocomplete: "new-password", minlength: 10 });
+  const team = h("input", { type: "text", value: user?.team || "", list: "teams" });
+  const skills = h("input", { type: "text", value: (user?.skills || []).join(", ") });
+  const languages = h("input", { type: "text", value: (user?.languages || ["pt"]).join(", ") });
+  const active = h("input", { type: "checkbox", checked: user ? user.active : true });
+  const error = h("p", { class: "alert alert-error", role: "alert", hidden: true });
+  const form = h(
+    "form",
+    { class: "stack", id: user ? "user-edit" : "user-create" },
+    h(
+      "div",
+      { class: "form-grid" },
+      field("user-email", t("user.email"), email),
+      field("user-name", t("user.name"), name),
+      field("user-role", t("user.role"), role),
+      field("user-password", user ? t("user.new_password") : t("user.password"), password, t("user.password_hint")),
+      field("user-team", t("user.team"), team),
+      field("user-skills", t("user.skills"), skills, t("user.skills_hint", { skills: (data.known_skills || []).join(", ") })),
+      field("user-languages", t("user.languages"), languages, t("user.languages_hint")),
+    ),
+    user ? h("label", { class: "row" }, active, t("user.active")) : null,
+    h("datalist", { id: "teams" }, ...(data.known_teams || []).map((value) => h("option", { value }))),
+    error,
+    h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, user ? t("common.save") : t("user.create"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    const body = {
+      display_name: name.value,
+      role: role.value,
+      team: team.value || null,
+      skills: splitList(skills.value),
+      languages: splitList(languages.value),
+    };
+    if (password.value) body.password = password.value;
+    try {
+      if (user) {
+        body.active = active.checked;
+        await api("PATCH", `/api/desk/admin/users/${user.id}`, body);
+      } else {
+        body.email = email.value;
+        await api("POST", "/api/desk/admin/users", body);
+      }
+      toast(t("common.saved"));
+      show("users");
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    }
+  });
+  return card(user ? t("user.edit", { name: user.display_name }) : t("user.new"), form);
+}
+
+function editUser(user, data) {
+  root.replaceChildren(userForm(user, data), h("p", {}, h("a", { href: "#users", onclick: () => show("users") }, `← ${t("common.back")}`)));
+  root.querySelector("input:not([disabled])")?.focus();
+}
+
+// ---------- queues ----------
+
+function expressionInput(initial, id) {
+  const input = h("input", { type: "text", value: initial, class: "mono", spellcheck: false, "aria-describedby": `${id}-check` });
+  const verdict = h("div", { id: `${id}-check`, class: "validation", "aria-live": "polite" });
+  const check = debounce(async () => {
+    try {
+      const result = await api("POST", "/api/desk/admin/expressions/check", { expression: input.value });
+      input.setAttribute("aria-invalid", String(!result.valid));
+      verdict.className = `validation ${result.valid ? "ok" : "error"}`;
+      verdict.textContent = result.valid ? t("workflow.expression_ok") : t("workflow.expression_error", { position: result.position, error: result.error });
+    } catch (error) {
+      reportError(error);
+    }
+  }, 250);
+  input.addEventListener("input", check);
+  if (initial) check();
+  return { input, verdict };
+}
+
+sections.queues = async () => {
+  let data;
+  try {
+    data = await api("GET", "/api/desk/admin/queues");
+  } catch (error) {
+    return [unavailable(error)];
+  }
+  const rows = data.queues.map((queue) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, queue.name),
+      h("td", {}, h("code", {}, queue.target_workers)),
+      h("td", { class: "num" }, `${queue.service_level_target}% / ${queue.service_level_threshold}s`),
+      h("td", {}, h("button", { type: "button", class: "button small", onclick: () => editQueue(queue) }, t("common.edit"))),
+    ),
+  );
+  return [card(t("admin.queues"), table([t("queue.name"), t("queue.target_workers"), t("queue.goal"), ""], rows)), queueForm(null)];
+};
+
+function queueForm(queue) {
+  const name = h("input", { type: "text", required: true, value: queue?.name || "" });
+  const { input: expression, verdict } = expressionInput(queue?.target_workers || "1==1", "queue-expression");
+  const threshold = h("input", { type: "number", min: 1, max: 3600, value: queue?.service_level_threshold ?? 20 });
+  const target = h("input", { type: "number", min: 1, max: 100, value: queue?.service_level_target ?? 80 });
+  const form = h(
+    "form",
+    { class: "stack", id: queue ? "queue-edit" : "queue-create" },
+    h(
+      "div",
+      { class: "form-grid" },
+      field("queue-name", t("queue.name"), name),
+      field("queue-threshold", t("queue.threshold"), threshold),
+      field("queue-target", t("queue.target"), target),
+    ),
+    field("queue-expression", t("queue.target_workers"), expression, t("queue.target_workers_hint")),
+    verdict,
+    h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, queue ? t("common.save") : t("queue.create"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {
+      name: name.value,
+      target_workers: expression.value,
+      service_level_threshold: Number(threshold.value),
+      service_level_target: Number(target.value),
+    };
+    try {
+      if (queue) await api("PATCH", `/api/desk/admin/queues/${queue.sid}`, body);
+      else await api("POST", "/api/desk/admin/queues", body);
+      toast(t("common.saved"));
+      show("queues");
+    } catch (error) {
+      reportError(error);
+    }
+  });
+  return card(queue ? t("queue.edit", { name: queue.name }) : t("queue.new"), form);
+}
+
+function editQueue(queue) {
+  root.replaceChildren(queueForm(queue), h("p", {}, h("a", { href: "#queues", onclick: () => show("queues") }, `← ${t("common.back")}`)));
+}
+
+// ---------- workflows ----------
+
+sections.workflows = async () => {
+  let data;
+  try {
+    data = await api("GET", "/api/desk/admin/workflows");
+  } catch (error) {
+    return [unavailable(error)];
+  }
+  if (data.workflows.length === 0) return [card(t("admin.workflows"), h("p", { class: "muted" }, t("workflow.none")))];
+  const picker = h("select", {}, ...data.workflows.map((workflow) => h("option", { value: workflow.sid }, workflow.name)));
+  const editor = h("textarea", { class: "code-editor", spellcheck: false, "aria-describedby": "workflow-check" });
+  const verdict = h("div", { id: "workflow-check", class: "validation", "aria-live": "polite" });
+  const attributes = h("textarea", { class: "code-editor", spellcheck: false, style: "min-height:120px" });
+  attributes.value = JSON.stringify({ motivo: "cotacao_auto", channel: "whatsapp" }, null, 2);
+  const result = h("div", { class: "dry-run-result", id: "dry-run-result", "aria-live": "polite" });
+  const queueNames = Object.fromEntries(data.queues.map((queue) => [queue.sid, queue.name]));
+  const load = () => {
+    const workflow = data.workflows.find((entry) => entry.sid === picker.value);
+    editor.value = JSON.stringify(JSON.parse(workflow.configuration), null, 2);
+    validate();
+  };
+  const validate = debounce(async () => {
+    let taskAttributes = null;
+    try {
+      taskAttributes = JSON.parse(attributes.value || "null");
+    } catch {
+      result.replaceChildren(h("p", { class: "validation error" }, t("workflow.attributes_invalid")));
+    }
+    try {
+      const answer = await api("POST", "/api/desk/admin/workflows/dry-run", {
+        workspace_sid: data.workspace_sid,
+        configuration: editor.value,
+        task_attributes: taskAttributes,
+      });
+      editor.setAttribute("aria-invalid", String(!answer.valid));
+      verdict.className = `validation ${answer.valid ? "ok" : "error"}`;
+      verdict.textContent = answer.valid ? t("workflow.valid") : t("workflow.invalid", { path: answer.path, error: answer.error });
+      if (answer.valid && taskAttributes) renderRoute(result, answer, queueNames);
+    } catch (error) {
+      reportError(error);
+    }
+  }, 300);
+  editor.addEventListener("input", validate);
+  attributes.addEventListener("input", validate);
+  picker.addEventListener("change", load);
+  const save = h("button", { type: "button", class: "button primary", id: "workflow-save" }, t("common.save"));
+  save.addEventListener("click", async () => {
+    try {
+      await api("PATCH", `/api/desk/admin/workflows/${picker.value}`, { configuration: editor.value });
+      const workflow = data.workflows.find((entry) => entry.sid === picker.value);
+      workflow.configuration = editor.value;
+      toast(t("common.saved"));
+    } catch (error) {
+      reportError(error);
+    }
+  });
+  load();
+  return [
+    card(
+      t("admin.workflows"),
+      h(
+        "div",
+        { class: "stack" },
+        field("workflow-picker", t("workflow.choose"), picker),
+        field("workflow-editor", t("workflow.configuration"), editor, t("workflow.configuration_hint")),
+        verdict,
+        h("div", { class: "row end" }, save),
+      ),
+    ),
+    card(
+      t("workflow.dry_run"),
+      h("p", { class: "muted small" }, t("workflow.dry_run_hint")),
+      h("div", { class: "stack" }, field("workflow-attributes", t("workflow.task_attributes"), attributes), result),
+    ),
+  ];
+};
+
+function renderRoute(container, answer, queueNames) {
+  if (answer.leaves_workflow) {
+    container.replaceChildren(h("p", { class: "validation error" }, t("workflow.no_match")));
+    return;
+  }
+  container.replaceChildren(
+    h("p", {}, t("workflow.matched", { filter: answer.filter_name })),
+    h(
+      "ol",
+      { class: "route-steps" },
+      ...answer.steps.map((step) =>
+        h(
+          "li",
+          {},
+          h("strong", {}, step.queue_name || queueNames[step.queue_sid] || step.queue_sid),
+          step.timeout ? ` · ${t("workflow.after_seconds", { seconds: step.timeout })}` : "",
+          step.expression ? h("div", { class: "muted small" }, h("code", {}, step.expression)) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+// ---------- dispositions ----------
+
+sections.dispositions = async () => {
+  const data = await api("GET", "/api/desk/admin/dispositions");
+  const rows = data.map((disposition) => {
+    const label = h("input", { type: "text", value: disposition.label, "aria-label": t("disposition.label_of", { code: disposition.code }) });
+    const save = async (patch) => {
+      try {
+        await api("PATCH", `/api/desk/admin/dispositions/${disposition.id}`, patch);
+        toast(t("common.saved"));
+        show("dispositions");
+      } catch (error) {
+        reportError(error);
+      }
+    };
+    return h(
+      "tr",
+      {},
+      h("td", {}, label),
+      h("td", {}, h("code", {}, disposition.code)),
+      h("td", {}, disposition.active ? h("span", { class: "badge ok" }, t("common.active")) : h("span", { class: "badge" }, t("common.inactive"))),
+      h(
+        "td",
+        { class: "nowrap" },
+        h("button", { type: "button", class: "button small", onclick: () => save({ label: label.value }) }, t("common.save")),
+        " ",
+        h("button", { type: "button", class: "button small ghost", onclick: () => save({ active: !disposition.active }) }, disposition.active ? t("common.deactivate") : t("common.activate")),
+      ),
+    );
+  });
+  const label = h("input", { type: "text", required: true });
+  const form = h(
+    "form",
+    { class: "row", id: "disposition-create" },
+    h("label", { for: "disposition-label", class: "label" }, t("disposition.new")),
+    Object.assign(label, { id: "disposition-label", style: "max-width:320px" }),
+    h("button", { type: "submit", class: "button primary" }, t("common.add")),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", "/api/desk/admin/dispositions", { label: label.value });
+      toast(t("common.saved"));
+      show("dispositions");
+    } catch (error) {
+      reportError(error);
+    }
+  });
+  return [card(t("admin.dispositions"), h("p", { class: "muted small" }, t("disposition.hint")), table([t("disposition.label"), t("disposition.code"), t("user.status"), ""], rows), form)];
+};
+
+// ---------- canned responses ----------
+
+sections.canned = async () => {
+  const data = await api("GET", "/api/desk/admin/canned-responses");
+  const rows = data.map((response) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, response.title),
+      h("td", { class: "small" }, response.body),
+      h("td", {}, response.language),
+      h(
+        "td",
+        { class: "nowrap" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "button small danger",
+            onclick: async () => {
+              try {
+                await api("DELETE", `/api/desk/admin/canned-responses/${response.id}`);
+                show("canned");
+              } catch (error) {
+                reportError(error);
+              }
+            },
+          },
+          t("common.remove"),
+        ),
+      ),
+    ),
+  );
+  const title = h("input", { type: "text", required: true });
+  const body = h("textarea", { required: true, rows: 3 });
+  const language = h("select", {}, h("option", { value: "pt-BR" }, "pt-BR"), h("option", { value: "en" }, "en"));
+  const form = h(
+    "form",
+    { class: "stack", id: "canned-create" },
+    h("div", { class: "form-grid" }, field("canned-title", t("canned.title"), title), field("canned-language", t("canned.language"), language)),
+    field("canned-body", t("canned.body"), body, t("canned.placeholders")),
+    h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, t("common.add"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", "/api/desk/admin/canned-responses", { title: title.value, body: body.value, language: language.value });
+      show("canned");
+    } catch (error) {
+      reportError(error);
+    }
+  });
+  return [card(t("admin.canned"), table([t("canned.title"), t("canned.body"), t("canned.language"), ""], rows)), card(t("canned.new"), form)];
+};
+
+// ---------- sections owned by other parts of Atende, shown when they answer ----------
+
+function listing(path, titleKey, columns) {
+  return async () => {
+    let data;
+    try {
+      data = await api("GET", path);
+    } catch (error) {
+      return [unavailable(error)];
+    }
+    const items = Array.isArray(data) ? data : data.items || [];
+    const rows = items.map((item) => h("tr", {}, ...columns.map(([key]) => h("td", {}, formatCell(item[key])))));
+    return [card(t(titleKey), table(columns.map(([, label]) => t(label)), rows))];
+  };
+}
+
+function formatCell(value) {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "boolean") return value ? t("common.yes") : t("common.no");
+  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) return formatDateTime(value);
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+sections.templates = listing("/api/desk/admin/message-templates", "admin.templates", [
+  ["name", "template.name"],
+  ["language", "canned.language"],
+  ["category", "template.category"],
+  ["status", "user.status"],
+  ["body", "canned.body"],
+]);
+sections.channels = listing("/api/desk/admin/channels", "admin.channels", [
+  ["name", "channel.name"],
+  ["kind", "channel.kind"],
+  ["address", "channel.address"],
+  ["configured", "channel.credentials"],
+]);
+sections.hours = listing("/api/desk/admin/business-hours", "admin.hours", [
+  ["name", "hours.name"],
+  ["description", "hours.description"],
+  ["next_closure", "hours.next_closure"],
+]);
+
+// ---------- navigation ----------
+
+async function show(name) {
+  const section = sections[name] ? name : "users";
+  for (const link of document.querySelectorAll("#admin-nav a")) {
+    link.toggleAttribute("aria-current", link.getAttribute("href") === `#${section}`);
+    if (link.getAttribute("href") === `#${section}`) link.setAttribute("aria-current", "page");
+  }
+  root.replaceChildren(h("p", { class: "muted" }, t("common.loading")));
+  try {
+    root.replaceChildren(...(await sections[section]()));
+  } catch (error) {
+    root.replaceChildren(card(t("error.unexpected"), h("p", {}, error.message)));
+  }
+}
+
+window.addEventListener("hashchange", () => show(location.hash.slice(1)));
+show(location.hash.slice(1));

@@ -1,0 +1,278 @@
+// The conversation pane of a chat task: history with delivery ticks, WhatsApp's 24-hour window,
+// ready-made replies, and approved templates once the window has closed. New messages and
+// status changes arrive as push events ("desk:event"); drafts survive switching tasks.
+
+import { api, formatDuration, formatTime, h, reportError, secondsSince, t } from "./desk.js";
+
+const drafts = new Map();
+let active = null; // { item, data, list, container }
+
+const TICKS = {
+  queued: { text: "🕓", label: "message.queued", cls: "" },
+  sent: { text: "✓", label: "message.sent", cls: "" },
+  delivered: { text: "✓✓", label: "message.delivered", cls: "" },
+  read: { text: "✓✓", label: "message.read", cls: "read" },
+  failed: { text: "!", label: "message.failed", cls: "failed" },
+};
+
+function ticks(message) {
+  if (message.direction !== "outbound") return null;
+  const tick = TICKS[message.status] || TICKS.sent;
+  const label = t(tick.label);
+  return h(
+    "span",
+    {
+      class: `ticks ${tick.cls}`,
+      title: message.error_message || label,
+      "aria-label": label,
+      dataset: { status: message.status },
+    },
+    tick.text,
+  );
+}
+
+function messageBody(message) {
+  const parts = [];
+  if (message.text) parts.push(message.text);
+  const content = message.content || {};
+  if (message.type === "template" && !message.text) {
+    parts.push(t("message.template", { name: content.name || content.template || "" }));
+  }
+  if (message.media_sid) {
+    const url = `/api/conversations/media/${encodeURIComponent(message.media_sid)}`;
+    if (message.type === "image" || message.type === "sticker") {
+      parts.push(h("img", { src: url, alt: content.caption || t("message.image"), loading: "lazy" }));
+    } else {
+      parts.push(
+        h("a", { class: "attachment", href: url, target: "_blank", rel: "noopener" }, `📎 ${content.filename || t("message.attachment")}`),
+      );
+    }
+    if (content.caption && !message.text) parts.push(h("div", {}, content.caption));
+  }
+  if (message.type === "location" && content.latitude !== undefined) {
+    parts.push(`📍 ${content.name || ""} ${content.latitude}, ${content.longitude}`);
+  }
+  if (parts.length === 0) parts.push(h("em", { class: "muted" }, t("message.unsupported", { type: message.type })));
+  return parts;
+}
+
+function renderMessage(message) {
+  const kind = message.author === "system" ? "system" : message.direction;
+  const author =
+    message.author === "bot" ? t("message.bot") : message.author === "agent" ? t("message.agent") : null;
+  return h(
+    "div",
+    { class: `message ${kind}`, dataset: { sid: message.sid } },
+    h("div", { class: "bubble" }, ...messageBody(message)),
+    h(
+      "div",
+      { class: "meta" },
+      author ? h("span", {}, author) : null,
+      h("time", { datetime: message.sent_at }, formatTime(message.sent_at)),
+      ticks(message),
+    ),
+  );
+}
+
+function upsertMessage(message) {
+  if (!active) return;
+  const messages = active.data.messages;
+  const index = messages.findIndex((existing) => existing.sid === message.sid);
+  if (index >= 0) messages[index] = message;
+  else messages.push(message);
+  const existing = active.list.querySelector(`[data-sid="${CSS.escape(message.sid)}"]`);
+  const rendered = renderMessage(message);
+  if (existing) existing.replaceWith(rendered);
+  else {
+    const atBottom = active.list.scrollHeight - active.list.scrollTop - active.list.clientHeight < 80;
+    active.list.append(rendered);
+    if (atBottom || message.direction === "outbound") active.list.scrollTop = active.list.scrollHeight;
+  }
+  if (message.direction === "inbound" && active.data.conversation.channel === "whatsapp") {
+    active.data.conversation.last_inbound_at = message.sent_at;
+    active.data.conversation.window_open = true;
+    active.data.conversation.window_expires_at = new Date(Date.parse(message.sent_at) + 24 * 3600 * 1000).toISOString();
+    renderComposer();
+  }
+}
+
+document.addEventListener("desk:event", (event) => {
+  const data = event.detail?.data || {};
+  if (!active || data.conversation_sid !== active.data?.conversation?.sid) return;
+  if (data.message) upsertMessage(data.message);
+});
+
+function fill(text, item) {
+  const conversation = active?.data?.conversation || {};
+  const contact = active?.data?.contact || {};
+  return text
+    .replaceAll("{cliente}", contact.name || item.customer?.name || "")
+    .replaceAll("{agente}", (active?.agentName || "").split(" ")[0])
+    .replaceAll("{protocolo}", conversation.protocol || item.protocol || "");
+}
+
+function windowBanner(conversation) {
+  if (conversation.channel !== "whatsapp") return null;
+  if (!conversation.window_open) {
+    return h("p", { class: "alert alert-warning window-banner", role: "status", id: "window-banner" }, t("window.closed"));
+  }
+  const left = -secondsSince(conversation.window_expires_at);
+  const soon = left < 2 * 3600;
+  return h(
+    "p",
+    { class: `alert ${soon ? "alert-warning" : "alert-info"} window-banner`, role: "status", id: "window-banner" },
+    t("window.open", { time: formatTime(conversation.window_expires_at), duration: formatDuration(left) }),
+  );
+}
+
+function renderComposer() {
+  if (!active) return;
+  const { item, data, composerSlot, bannerSlot } = active;
+  bannerSlot.replaceChildren(windowBanner(data.conversation) || "");
+  if (data.conversation.state === "closed") {
+    composerSlot.replaceChildren(h("p", { class: "muted small composer" }, t("conversation.closed")));
+    return;
+  }
+  composerSlot.replaceChildren(
+    data.conversation.window_open ? textComposer(item) : templateComposer(item, data.templates || []),
+  );
+}
+
+function textComposer(item) {
+  const textarea = h("textarea", {
+    id: "reply",
+    rows: 3,
+    maxlength: 4096,
+    placeholder: t("composer.placeholder"),
+    "aria-label": t("composer.label"),
+  });
+  textarea.value = drafts.get(item.task_sid) || "";
+  textarea.addEventListener("input", () => drafts.set(item.task_sid, textarea.value));
+  const canned = h(
+    "select",
+    { id: "canned", "aria-label": t("composer.canned") },
+    h("option", { value: "" }, t("composer.canned")),
+    ...(active.canned || []).map((response) => h("option", { value: String(response.id) }, response.title)),
+  );
+  canned.addEventListener("change", () => {
+    const response = active.canned.find((entry) => String(entry.id) === canned.value);
+    if (response) {
+      const text = fill(response.body, item);
+      textarea.value = textarea.value ? `${textarea.value}\n${text}` : text;
+      drafts.set(item.task_sid, textarea.value);
+      textarea.focus();
+    }
+    canned.value = "";
+  });
+  const send = h("button", { type: "submit", class: "button primary", id: "send-reply" }, t("composer.send"));
+  const form = h(
+    "form",
+    { class: "composer" },
+    textarea,
+    h("div", { class: "row" }, canned, h("span", { class: "muted small" }, t("composer.shortcut")), h("span", { class: "spacer" }), send),
+  );
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = textarea.value.trim();
+    if (!text) return;
+    send.disabled = true;
+    try {
+      const message = await api("POST", `/api/desk/tasks/${item.task_sid}/messages`, { text });
+      drafts.delete(item.task_sid);
+      textarea.value = "";
+      upsertMessage(message);
+    } catch (error) {
+      reportError(error);
+    } finally {
+      send.disabled = false;
+      textarea.focus();
+    }
+  });
+  return form;
+}
+
+function templateComposer(item, templates) {
+  if (templates.length === 0) {
+    return h("p", { class: "composer muted" }, t("template.none"));
+  }
+  const picker = h(
+    "select",
+    { id: "template", "aria-label": t("template.choose") },
+    ...templates.map((template, index) => h("option", { value: String(index) }, `${template.name} (${template.language})`)),
+  );
+  const preview = h("div", { class: "template-preview", "aria-live": "polite" });
+  const params = h("div", { class: "form-grid" });
+  const show = () => {
+    const template = templates[Number(picker.value)];
+    preview.textContent = template.body || template.name;
+    params.replaceChildren(
+      ...Array.from({ length: template.parameters || 0 }, (_, index) =>
+        h(
+          "div",
+          { class: "field" },
+          h("label", { for: `template-param-${index}` }, t("template.parameter", { n: index + 1 })),
+          h("input", { id: `template-param-${index}`, type: "text", required: true }),
+        ),
+      ),
+    );
+  };
+  picker.addEventListener("change", show);
+  show();
+  const form = h(
+    "form",
+    { class: "composer template-picker" },
+    h("label", { class: "label", for: "template" }, t("template.choose")),
+    picker,
+    preview,
+    params,
+    h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary", id: "send-template" }, t("template.send"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const template = templates[Number(picker.value)];
+    const values = [...params.querySelectorAll("input")].map((input) => input.value);
+    try {
+      const message = await api("POST", `/api/desk/tasks/${item.task_sid}/messages`, {
+        template: { name: template.name, language: template.language, parameters: values },
+      });
+      upsertMessage(message);
+    } catch (error) {
+      reportError(error);
+    }
+  });
+  return form;
+}
+
+export async function renderConversation(container, item, { canned, agentName }) {
+  const list = h("div", { class: "messages", id: "messages", role: "log", "aria-label": t("conversation.history") });
+  const bannerSlot = h("div");
+  const composerSlot = h("div");
+  container.replaceChildren(bannerSlot, list, composerSlot);
+  list.append(h("p", { class: "empty" }, t("common.loading")));
+  active = { item, data: null, list, container, bannerSlot, composerSlot, canned, agentName };
+  const mine = active;
+  let data;
+  try {
+    data = await api("GET", `/api/desk/tasks/${item.task_sid}/conversation`);
+  } catch (error) {
+    if (mine !== active) return;
+    list.replaceChildren(h("p", { class: "empty" }, error.status === 404 ? t("conversation.none") : t("conversation.load_failed")));
+    if (error.status !== 404) reportError(error);
+    return;
+  }
+  if (mine !== active) return;
+  active.data = data;
+  list.replaceChildren(...data.messages.map(renderMessage));
+  list.scrollTop = list.scrollHeight;
+  renderComposer();
+}
+
+export function conversationOf(taskSid) {
+  return active?.item.task_sid === taskSid ? active.data : null;
+}
