@@ -6,6 +6,7 @@ from atende.db.base import Base
 from atende.desk import models as desk_models
 from atende.events import models as event_models
 from atende.ops import models as ops_models
+from atende.voice import models as voice_models
 
 __all__ = [
     "auth_models",
@@ -14,6 +15,7 @@ __all__ = [
     "metadata",
     "ops_models",
     "protocol_models",
+    "voice_models",
 ]
 
 metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Calls: the IVR, the queue, the agent's conference, transfers, recordings and callbacks."""

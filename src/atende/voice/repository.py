@@ -1,0 +1,244 @@
+"""Every query of the voice domain (and its read-only looks at TaskRouter's tables)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atende.db.base import utcnow
+from atende.taskrouter import models as tr
+from atende.voice.models import Call, CallLeg, Recording, VoiceChannel, VoiceWebhook
+
+ACTIVE_STAGES = ("ivr", "queued", "callback", "connecting", "connected", "wrapup")
+
+
+class VoiceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # ---------------------------------------------------------------- webhooks
+
+    async def store_webhook(
+        self, key: str, kind: str, call_sid: str | None, params: dict[str, str]
+    ) -> VoiceWebhook | None:
+        """The stored webhook, or None when this key was stored before (a replay)."""
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            insert(VoiceWebhook)
+            .values(key=key, kind=kind, call_sid=call_sid, params=params, received_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(VoiceWebhook.id)
+        )
+        new_id = (await self.session.execute(statement)).scalar_one_or_none()
+        if new_id is None:
+            return None
+        return await self.session.get(VoiceWebhook, new_id)
+
+    async def webhook_reply(self, key: str) -> str | None:
+        result = await self.session.execute(
+            select(VoiceWebhook.reply).where(VoiceWebhook.key == key)
+        )
+        return result.scalar_one_or_none()
+
+    async def set_webhook_reply(self, webhook_id: int, reply: str) -> None:
+        await self.session.execute(
+            update(VoiceWebhook).where(VoiceWebhook.id == webhook_id).values(reply=reply)
+        )
+
+    # ---------------------------------------------------------------- channels
+
+    async def channels_for_account(self, account_sid: str) -> Sequence[VoiceChannel]:
+        result = await self.session.execute(
+            select(VoiceChannel).where(VoiceChannel.account_sid == account_sid)
+        )
+        return result.scalars().all()
+
+    async def channel(self, sid: str) -> VoiceChannel | None:
+        return await self.session.get(VoiceChannel, sid)
+
+    async def channel_by_number(self, number: str) -> VoiceChannel | None:
+        result = await self.session.execute(
+            select(VoiceChannel).where(VoiceChannel.phone_number == number)
+        )
+        return result.scalar_one_or_none()
+
+    async def list_channels(self) -> Sequence[VoiceChannel]:
+        result = await self.session.execute(select(VoiceChannel).order_by(VoiceChannel.name))
+        return result.scalars().all()
+
+    async def first_channel(self, kind: str | None = None) -> VoiceChannel | None:
+        query = select(VoiceChannel).order_by(VoiceChannel.created_at).limit(1)
+        if kind is not None:
+            query = query.where(VoiceChannel.kind == kind)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    # ------------------------------------------------------------------- calls
+
+    async def call(self, sid: str, *, lock: bool = False) -> Call | None:
+        query = select(Call).where(Call.sid == sid)
+        if lock and self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def call_by_task(self, task_sid: str) -> Call | None:
+        """The call a task (or a transfer's task) belongs to."""
+        result = await self.session.execute(select(Call).where(Call.task_sid == task_sid))
+        found = result.scalar_one_or_none()
+        if found is not None:
+            return found
+        result = await self.session.execute(
+            select(Call).where(Call.stage.in_(ACTIVE_STAGES), Call.transfer.is_not(None))
+        )
+        for call in result.scalars():
+            if (call.transfer or {}).get("task_sid") == task_sid:
+                return call
+        return None
+
+    async def call_by_customer_leg(self, call_sid: str) -> Call | None:
+        result = await self.session.execute(select(Call).where(Call.customer_call_sid == call_sid))
+        return result.scalar_one_or_none()
+
+    async def call_by_conference(self, conference_sid: str) -> Call | None:
+        result = await self.session.execute(
+            select(Call).where(Call.conference_sid == conference_sid)
+        )
+        return result.scalar_one_or_none()
+
+    async def list_calls(
+        self, *, worker_sid: str | None = None, active: bool | None = None, limit: int = 100
+    ) -> Sequence[Call]:
+        query = select(Call).order_by(Call.created_at.desc()).limit(limit)
+        if worker_sid is not None:
+            query = query.where(Call.worker_sid == worker_sid)
+        if active is True:
+            query = query.where(Call.stage.in_(ACTIVE_STAGES))
+        elif active is False:
+            query = query.where(Call.stage == "ended")
+        return (await self.session.execute(query)).scalars().all()
+
+    async def calls_in_stages(self, stages: Sequence[str]) -> Sequence[Call]:
+        result = await self.session.execute(select(Call).where(Call.stage.in_(stages)))
+        return result.scalars().all()
+
+    async def claim_stage(self, call_sid: str, expected: Sequence[str], stage: str) -> bool:
+        """Move a call to `stage` only if it still is in one of `expected`: when two nodes hear
+        the same routing event, exactly one of them acts on it."""
+        result = await self.session.execute(
+            update(Call)
+            .where(Call.sid == call_sid, Call.stage.in_(expected))
+            .values(stage=stage, updated_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    # -------------------------------------------------------------------- legs
+
+    async def leg(self, call_sid: str) -> CallLeg | None:
+        return await self.session.get(CallLeg, call_sid)
+
+    async def legs(self, voice_call_sid: str) -> Sequence[CallLeg]:
+        result = await self.session.execute(
+            select(CallLeg)
+            .where(CallLeg.voice_call_sid == voice_call_sid)
+            .order_by(CallLeg.created_at)
+        )
+        return result.scalars().all()
+
+    # -------------------------------------------------------------- recordings
+
+    async def recording(self, sid: str) -> Recording | None:
+        return await self.session.get(Recording, sid)
+
+    async def recordings(self, voice_call_sid: str) -> Sequence[Recording]:
+        result = await self.session.execute(
+            select(Recording)
+            .where(Recording.voice_call_sid == voice_call_sid)
+            .order_by(Recording.created_at)
+        )
+        return result.scalars().all()
+
+    async def recordings_past_retention(
+        self, now: datetime, limit: int = 100
+    ) -> Sequence[Recording]:
+        result = await self.session.execute(
+            select(Recording)
+            .where(Recording.deleted_at.is_(None), Recording.retain_until <= now)
+            .limit(limit)
+        )
+        return result.scalars().all()
+
+    # ------------------------------------------------------ TaskRouter (reads)
+
+    async def worker(self, worker_sid: str) -> tr.Worker | None:
+        return await self.session.get(tr.Worker, worker_sid)
+
+    async def worker_attributes(self, worker_sid: str) -> dict[str, Any]:
+        worker = await self.worker(worker_sid)
+        if worker is None:
+            return {}
+        try:
+            value = json.loads(worker.attributes or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    async def task(self, task_sid: str) -> tr.Task | None:
+        return await self.session.get(tr.Task, task_sid)
+
+    async def reservation(self, reservation_sid: str) -> tr.Reservation | None:
+        return await self.session.get(tr.Reservation, reservation_sid)
+
+    async def reservations_of_task(self, task_sid: str) -> Sequence[tr.Reservation]:
+        result = await self.session.execute(
+            select(tr.Reservation).where(tr.Reservation.task_sid == task_sid)
+        )
+        return result.scalars().all()
+
+    async def workflow(self, workflow_sid: str) -> tr.Workflow | None:
+        return await self.session.get(tr.Workflow, workflow_sid)
+
+    async def queue_position(self, task: tr.Task) -> int:
+        """1 for the next task its queue will hand out (same priority order, then age)."""
+        if task.task_queue_sid is None:
+            return 1
+        ahead = await self.session.execute(
+            select(func.count())
+            .select_from(tr.Task)
+            .where(
+                tr.Task.task_queue_sid == task.task_queue_sid,
+                tr.Task.assignment_status.in_(("pending", "reserved")),
+                tr.Task.sid != task.sid,
+                (tr.Task.priority > task.priority)
+                | (
+                    (tr.Task.priority == task.priority) & (tr.Task.date_created < task.date_created)
+                ),
+            )
+        )
+        return int(ahead.scalar_one()) + 1
+
+    async def available_workers(self, workspace_sid: str) -> int:
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(tr.Worker)
+            .where(tr.Worker.workspace_sid == workspace_sid, tr.Worker.available.is_(True))
+        )
+        return int(result.scalar_one())
+
+    async def average_talk_seconds(self, since: timedelta) -> float | None:
+        """Connected-to-ended time of recent calls, for the expected wait."""
+        result = await self.session.execute(
+            select(Call.connected_at, Call.ended_at).where(
+                Call.connected_at.is_not(None),
+                Call.ended_at.is_not(None),
+                Call.ended_at >= utcnow() - since,
+            )
+        )
+        spans = [(ended - connected).total_seconds() for connected, ended in result if ended]
+        return sum(spans) / len(spans) if spans else None

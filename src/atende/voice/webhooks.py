@@ -1,0 +1,231 @@
+"""`/webhooks/twilio/voice…`: Twilio's requests, checked, stored, then answered.
+
+Each request is verified against the auth token of a channel of the posting account, over the
+URL Twilio requested (ATENDE_PUBLIC_URL plus path and query); a forged or unsigned request gets
+403 and nothing is stored. A verified one is stored under its key and committed before the
+answer goes back; a replay of a stored key gets the first answer again and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atende.channels.connector import SignatureError
+from atende.channels.twilio_voice import TwilioVoiceConnector, form_params, webhook_key
+from atende.runtime import Runtime
+from atende.voice.controls import CallService
+from atende.voice.models import Call, VoiceChannel
+from atende.voice.repository import VoiceRepository
+from atende.voice.urls import PREFIX
+
+router = APIRouter(prefix=PREFIX, tags=["twilio voice webhooks"], include_in_schema=False)
+
+TWIML = "application/xml"
+EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+Handler = Callable[[CallService, VoiceChannel, Call | None, dict[str, str]], Awaitable[str]]
+
+
+def _public_url(runtime: Runtime, request: Request) -> str:
+    query = request.url.query
+    return f"{runtime.settings.public_url.rstrip('/')}{request.url.path}" + (
+        f"?{query}" if query else ""
+    )
+
+
+async def _verified_channel(
+    session: AsyncSession, url: str, headers: Mapping[str, str], body: bytes
+) -> tuple[VoiceChannel, dict[str, str]] | None:
+    params = form_params(body)
+    channels = await VoiceRepository(session).channels_for_account(params.get("AccountSid", ""))
+    tried: set[str] = set()
+    for channel in channels:
+        if channel.auth_token in tried:
+            continue
+        tried.add(channel.auth_token)
+        try:
+            TwilioVoiceConnector(channel.auth_token).verify(url, headers, body)
+        except SignatureError:
+            continue
+        return _by_number(channels, params.get("To", ""), channel), params
+    return None
+
+
+def _by_number(
+    channels: Sequence[VoiceChannel], number: str, fallback: VoiceChannel
+) -> VoiceChannel:
+    """Several numbers of one account share its token; the call's `To` picks the channel."""
+    for channel in channels:
+        if channel.phone_number == number and channel.auth_token == fallback.auth_token:
+            return channel
+    return fallback
+
+
+async def receive(request: Request, kind: str, handler: Handler) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    body = await request.body()
+    url = _public_url(runtime, request)
+    async with runtime.sessions() as session:
+        found = await _verified_channel(session, url, request.headers, body)
+        if found is None:
+            return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
+        channel, params = found
+        query = dict(request.query_params)
+        key = webhook_key(kind, params, query.get("step"))
+        repo = VoiceRepository(session)
+        stored = await repo.store_webhook(key, kind, params.get("CallSid"), params)
+        if stored is None:
+            reply = await repo.webhook_reply(key)
+            return Response(reply or EMPTY, media_type=TWIML)
+        service = CallService(session, runtime)
+        call = await repo.call(query["call"], lock=True) if query.get("call") else None
+        reply = await handler(service, channel, call, {**params, **_prefixed(query)})
+        await repo.set_webhook_reply(stored.id, reply)
+        await session.commit()
+    return Response(reply, media_type=TWIML)
+
+
+def _prefixed(query: Mapping[str, str]) -> dict[str, str]:
+    """Our own query parameters, kept apart from Twilio's (which are capitalised)."""
+    return {f"q.{key}": value for key, value in query.items()}
+
+
+def _query(params: Mapping[str, str]) -> dict[str, str]:
+    return {key[2:]: value for key, value in params.items() if key.startswith("q.")}
+
+
+async def _inbound(
+    service: CallService, channel: VoiceChannel, call: Call | None, params: dict[str, str]
+) -> str:
+    if "CallSid" not in params:
+        return EMPTY
+    return await service.inbound(channel, params)
+
+
+async def _gather(
+    service: CallService, channel: VoiceChannel, call: Call | None, params: dict[str, str]
+) -> str:
+    if call is None:
+        return EMPTY
+    step = _query(params).get("step", "")
+    return await service.gather(call, int(step) if step.isdigit() else -1, params)
+
+
+async def _recorded(
+    service: CallService, channel: VoiceChannel, call: Call | None, params: dict[str, str]
+) -> str:
+    return EMPTY if call is None else await service.recorded(call, params)
+
+
+async def _callback_offer(
+    service: CallService, channel: VoiceChannel, call: Call | None, params: dict[str, str]
+) -> str:
+    return EMPTY if call is None else await service.callback_offer(call, params)
+
+
+async def _status(
+    service: CallService, channel: VoiceChannel, call: Call | None, params: dict[str, str]
+) -> str:
+    await service.call_status(params, _query(params))
+    return EMPTY
+
+
+async def _conference(
+    service: CallService, channel: VoiceChannel, call: Call | None, params: dict[str, str]
+) -> str:
+    await service.conference_event(params, _query(params))
+    return EMPTY
+
+
+async def _recording(
+    service: CallService, channel: VoiceChannel, call: Call | None, params: dict[str, str]
+) -> str:
+    await service.recording_event(params, _query(params))
+    return EMPTY
+
+
+async def _join(
+    service: CallService, channel: VoiceChannel, call: Call | None, params: dict[str, str]
+) -> str:
+    if call is None:
+        return EMPTY
+    query = _query(params)
+    return await service.join_twiml(call, query.get("role", "agent"), query.get("worker"))
+
+
+@router.post("")
+async def inbound_call(request: Request) -> Response:
+    return await receive(request, "voice", _inbound)
+
+
+@router.post("/gather")
+async def gathered(request: Request) -> Response:
+    return await receive(request, "gather", _gather)
+
+
+@router.post("/recorded")
+async def recorded(request: Request) -> Response:
+    return await receive(request, "recorded", _recorded)
+
+
+@router.post("/callback-offer")
+async def callback_offer(request: Request) -> Response:
+    return await receive(request, "callback-offer", _callback_offer)
+
+
+@router.post("/status")
+async def call_status(request: Request) -> Response:
+    return await receive(request, "status", _status)
+
+
+@router.post("/conference")
+async def conference_status(request: Request) -> Response:
+    return await receive(request, "conference", _conference)
+
+
+@router.post("/recording")
+async def recording_status(request: Request) -> Response:
+    return await receive(request, "recording", _recording)
+
+
+@router.post("/join")
+async def join(request: Request) -> Response:
+    return await receive(request, "join", _join)
+
+
+async def _read_only(
+    request: Request, render: Callable[[CallService, Call | None], Awaitable[str]]
+) -> Response:
+    """waitUrl and holdUrl are fetched again and again: checked, but not stored."""
+    runtime: Runtime = request.app.state.runtime
+    body = await request.body()
+    async with runtime.sessions() as session:
+        found = await _verified_channel(
+            session, _public_url(runtime, request), request.headers, body
+        )
+        if found is None:
+            return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
+        service = CallService(session, runtime)
+        sid = request.query_params.get("call")
+        call = await service.repo.call(sid) if sid else None
+        return Response(await render(service, call), media_type=TWIML)
+
+
+async def _wait_room(service: CallService, call: Call | None) -> str:
+    return EMPTY if call is None else await service.waiting_room(call)
+
+
+async def _hold(service: CallService, call: Call | None) -> str:
+    return service.hold_music()
+
+
+@router.post("/wait")
+async def wait(request: Request) -> Response:
+    return await _read_only(request, _wait_room)
+
+
+@router.post("/hold")
+async def hold(request: Request) -> Response:
+    return await _read_only(request, _hold)
