@@ -1,0 +1,220 @@
+"""Twilio Programmable Messaging: SMS and WhatsApp through Twilio's webhooks and Messages API.
+
+One webhook URL receives both inbound messages and status callbacks (Twilio posts the same form
+shape; a status callback carries `MessageStatus` other than "received"). Free of the web
+framework and of the database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from atende.channels.connector import SignatureError, verify_twilio_signature
+from atende.channels.twilio_messaging_errors import describe
+from atende.conversations.items import (
+    FetchedMedia,
+    InboundMessage,
+    MediaRef,
+    ProviderError,
+    RawItem,
+    StatusUpdate,
+)
+from atende.conversations.phones import to_e164
+
+PROVIDER = "twilio"
+WHATSAPP_PREFIX = "whatsapp:"
+INBOUND_STATUSES = frozenset({"received", "receiving"})
+# Twilio's own statuses in the order Atende keeps (see conversations.status).
+STATUS_NAMES = {"canceled": "failed", "scheduled": "queued"}
+RETRYABLE_CODES = frozenset({"20429", "63018", "20500", "20503"})
+
+
+class TwilioMessagingConnector:
+    name = PROVIDER
+
+    def __init__(
+        self,
+        *,
+        account_sid: str | None,
+        auth_token: str | None,
+        number: str | None = None,
+        api_base: str = "https://api.twilio.com",
+    ) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.number = number
+        self.api_base = api_base.rstrip("/")
+
+    # --- webhooks -------------------------------------------------------------------------
+
+    def verify(self, url: str, headers: Mapping[str, str], body: bytes) -> None:
+        if not self.auth_token:
+            raise SignatureError("Twilio auth token not configured")
+        signature = next(
+            (value for key, value in headers.items() if key.lower() == "x-twilio-signature"),
+            None,
+        )
+        verify_twilio_signature(self.auth_token, url, _form(body), signature)
+
+    def parse(self, body: bytes, content_type: str = "") -> Sequence[RawItem]:
+        form = _form(body)
+        sid = form.get("MessageSid") or form.get("SmsSid")
+        if not sid:
+            raise ValueError("MessageSid is missing")
+        state = (form.get("MessageStatus") or form.get("SmsStatus") or "received").lower()
+        if state in INBOUND_STATUSES and (form.get("From") or "") != "":
+            return [RawItem(PROVIDER, f"twilio:message:{sid}", "message", sid, form)]
+        return [RawItem(PROVIDER, f"twilio:status:{sid}:{state}", "status", sid, form)]
+
+    @staticmethod
+    def message(form: Mapping[str, Any]) -> InboundMessage:
+        return _message(form)
+
+    @staticmethod
+    def status(form: Mapping[str, Any]) -> StatusUpdate:
+        state = str(form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+        code = str(form.get("ErrorCode") or "") or None
+        return StatusUpdate(
+            provider=PROVIDER,
+            provider_id=str(form.get("MessageSid") or form.get("SmsSid")),
+            status=STATUS_NAMES.get(state, state),
+            at=datetime.now(UTC),
+            error_code=code,
+            error_message=describe(code, str(form.get("ErrorMessage") or "")) if code else None,
+        )
+
+    # --- Messages API ---------------------------------------------------------------------
+
+    def _auth(self) -> httpx.BasicAuth:
+        return httpx.BasicAuth(self.account_sid or "", self.auth_token or "")
+
+    async def send(
+        self,
+        client: httpx.AsyncClient,
+        form: Mapping[str, str],
+    ) -> str:
+        """Create a Message; returns its SID (SM…/MM…) or raises ProviderError."""
+        url = f"{self.api_base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        try:
+            response = await client.post(url, data=dict(form), auth=self._auth())
+        except httpx.HTTPError as exc:
+            raise ProviderError(
+                "network", f"Sem resposta da Twilio ({exc.__class__.__name__}).", retryable=True
+            ) from exc
+        try:
+            document = response.json()
+        except ValueError:
+            document = {}
+        if response.is_success and isinstance(document.get("sid"), str):
+            return str(document["sid"])
+        code = str(document.get("code") or response.status_code)
+        retryable = code in RETRYABLE_CODES or response.status_code in (429, 500, 502, 503)
+        message = describe(code, str(document.get("message") or ""))
+        raise ProviderError(code, message, retryable=retryable)
+
+    async def fetch_media(self, client: httpx.AsyncClient, url: str) -> FetchedMedia:
+        try:
+            response = await client.get(url, auth=self._auth(), follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise ProviderError("network", str(exc), retryable=True) from exc
+        if not response.is_success:
+            retryable = response.status_code >= 500 or response.status_code == 429
+            raise ProviderError(str(response.status_code), "download failed", retryable=retryable)
+        mime = response.headers.get("content-type", "application/octet-stream")
+        content = response.content
+        return FetchedMedia(content, mime, hashlib.sha256(content).hexdigest())
+
+
+def outbound_form(
+    *,
+    channel: str,
+    to: str,
+    sender: str,
+    text: str | None,
+    content: Mapping[str, Any],
+    status_callback: str | None,
+) -> dict[str, str]:
+    """The Messages API form for a stored outbound message (text, media link or template)."""
+    prefix = WHATSAPP_PREFIX if channel == "whatsapp" else ""
+    form: dict[str, str] = {"To": f"{prefix}{to}", "From": f"{prefix}{sender}"}
+    if content.get("content_sid"):
+        form["ContentSid"] = str(content["content_sid"])
+        variables = content.get("content_variables") or {}
+        if variables:
+            form["ContentVariables"] = json.dumps(variables, ensure_ascii=False)
+    elif text:
+        form["Body"] = text
+    if content.get("link"):
+        form["MediaUrl"] = str(content["link"])
+    if status_callback:
+        form["StatusCallback"] = status_callback
+    return form
+
+
+def _form(body: bytes) -> dict[str, str]:
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _message(form: Mapping[str, Any]) -> InboundMessage:
+    sender = str(form.get("From") or "")
+    channel = "whatsapp" if sender.lower().startswith(WHATSAPP_PREFIX) else "sms"
+    kind, content, text, bot_reply = _kind(form)
+    media_count = int(form.get("NumMedia") or 0)
+    media = None
+    if media_count > 0:
+        media = MediaRef(
+            url=str(form.get("MediaUrl0")),
+            mime_type=str(form.get("MediaContentType0") or "application/octet-stream"),
+        )
+        content = {
+            **content,
+            "media": [
+                {"url": form.get(f"MediaUrl{i}"), "content_type": form.get(f"MediaContentType{i}")}
+                for i in range(media_count)
+            ],
+        }
+    business = to_e164(str(form.get("To") or "")) or str(form.get("To") or "")
+    return InboundMessage(
+        provider=PROVIDER,
+        channel=channel,
+        provider_id=str(form.get("MessageSid") or form.get("SmsSid")),
+        business_address=business,
+        sent_at=datetime.now(UTC),
+        type=kind,
+        text=text,
+        content=content,
+        media=media,
+        phone=to_e164(sender),
+        profile_name=str(form.get("ProfileName") or ""),
+        reply_to=form.get("OriginalRepliedMessageSid") or None,
+        bot_reply=bot_reply,
+    )
+
+
+def _kind(form: Mapping[str, Any]) -> tuple[str, dict[str, Any], str | None, str | None]:
+    """(type, content, text, what a bot reads) from Twilio's flat form."""
+    body = form.get("Body") or None
+    if form.get("ButtonPayload") or form.get("ButtonText"):
+        payload = form.get("ButtonPayload") or form.get("ButtonText")
+        content = {"payload": form.get("ButtonPayload"), "text": form.get("ButtonText")}
+        return "button", content, form.get("ButtonText") or body, payload
+    if form.get("Latitude") and form.get("Longitude"):
+        content = {
+            key.lower(): form.get(key)
+            for key in ("Latitude", "Longitude", "Address", "Label")
+            if form.get(key)
+        }
+        return "location", content, form.get("Address") or body, None
+    media_count = int(form.get("NumMedia") or 0)
+    if media_count > 0:
+        mime = str(form.get("MediaContentType0") or "")
+        major = mime.split("/", 1)[0]
+        kind = major if major in ("image", "audio", "video") else "document"
+        return kind, {}, body, None
+    return "text", {}, body or "", body or ""

@@ -1,0 +1,48 @@
+"""Conversation events: stored in the one event log (so an agent's stream replays them after a
+reconnect) and pushed on the bus (desk, supervisors, the web chat visitor).
+
+They are not sent to a workspace's EventCallbackUrl: that stays TaskRouter's own event set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atende.conversations.models import Conversation
+from atende.db.base import utcnow
+from atende.events.record import EventRecord, record_events
+
+MESSAGE_ADDED = "conversation.message.added"
+MESSAGE_UPDATED = "conversation.message.updated"
+CREATED = "conversation.created"
+QUEUED = "conversation.queued"
+ASSIGNED = "conversation.assigned"
+TRANSFERRED = "conversation.transferred"
+CLOSED = "conversation.closed"
+
+
+async def emit(
+    session: AsyncSession,
+    conversation: Conversation,
+    event_type: str,
+    description: str,
+    data: dict[str, Any],
+    *,
+    actor_sid: str | None = None,
+    worker_sid: str | None = None,
+) -> None:
+    record = EventRecord(
+        workspace_sid=conversation.workspace_sid or "",
+        event_type=event_type,
+        resource_type="conversation",
+        resource_sid=conversation.sid,
+        description=description,
+        data={"conversation_sid": conversation.sid, "channel": conversation.channel, **data},
+        occurred_at=utcnow(),
+        actor_type="worker" if actor_sid else "system",
+        actor_sid=actor_sid,
+        worker_sid=worker_sid or conversation.worker_sid,
+        task_sid=conversation.task_sid,
+    )
+    await record_events(session, [record], None)

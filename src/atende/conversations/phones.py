@@ -1,0 +1,40 @@
+"""Phone numbers in one spelling (E.164), so WhatsApp, SMS and voice meet in one contact."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "BR"
+
+
+def to_e164(raw: str, region: str = DEFAULT_REGION) -> str | None:
+    """ "+55 (11) 98765-4321", "whatsapp:+5511…" and "(11) 98765-4321" (in Brazil) all become
+    "+5511987654321"; None when it is not a possible number."""
+    text = raw.strip()
+    for prefix in ("whatsapp:", "sms:", "tel:"):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix) :]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return _with_ninth_digit(
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    )
+
+
+def _with_ninth_digit(e164: str) -> str:
+    """Brazilian mobiles gained a leading 9 in 2016, but WhatsApp still reports many older
+    accounts without it ("+55 11 8765-4321"); adding it makes WhatsApp and SMS one contact."""
+    national = e164[3:]
+    if e164.startswith("+55") and len(national) == 10 and national[2] in "6789":
+        return f"+55{national[:2]}9{national[2:]}"
+    return e164
+
+
+def from_wa_id(wa_id: str) -> str | None:
+    """WhatsApp's wa_id is the full international number without the plus."""
+    digits = wa_id.strip().lstrip("+")
+    return to_e164("+" + digits) if digits.isdigit() else None

@@ -1,0 +1,215 @@
+"""Every query over contacts, conversations, messages and media."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from atende.conversations.models import (
+    Contact,
+    Conversation,
+    MediaFile,
+    Message,
+    Participant,
+    Transcript,
+)
+
+CLOSED = "closed"
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- contacts ------------------------------------------------------------------------
+
+    async def contact(self, sid: str) -> Contact | None:
+        return await self.session.get(Contact, sid)
+
+    async def contact_by(
+        self,
+        *,
+        phone: str | None = None,
+        whatsapp_user_id: str | None = None,
+        visitor: str | None = None,
+    ) -> Contact | None:
+        """The phone first (it joins WhatsApp, SMS and voice), then the other identities."""
+        for column, value in (
+            (Contact.phone, phone),
+            (Contact.whatsapp_user_id, whatsapp_user_id),
+            (Contact.webchat_visitor, visitor),
+        ):
+            if value:
+                found = await self.session.scalar(select(Contact).where(column == value))
+                if found is not None:
+                    return found
+        return None
+
+    # --- conversations -------------------------------------------------------------------
+
+    async def get(self, sid: str) -> Conversation | None:
+        return await self.session.get(Conversation, sid)
+
+    async def by_task(self, task_sid: str) -> Conversation | None:
+        query = select(Conversation).where(Conversation.task_sid == task_sid)
+        return await self.session.scalar(query)
+
+    async def open_for(
+        self, contact_sid: str, channel: str, business_address: str
+    ) -> Conversation | None:
+        """The contact's conversation on this channel and number that is not closed yet."""
+        query = (
+            select(Conversation)
+            .where(
+                Conversation.contact_sid == contact_sid,
+                Conversation.channel == channel,
+                Conversation.business_address == business_address,
+                Conversation.state != CLOSED,
+            )
+            .order_by(Conversation.opened_at.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
+    async def last_inbound_at(
+        self, contact_sid: str, channel: str, business_address: str
+    ) -> datetime | None:
+        """The contact's last message to this number, whichever conversation it opened."""
+        query = (
+            select(Conversation.last_inbound_at)
+            .where(
+                Conversation.contact_sid == contact_sid,
+                Conversation.channel == channel,
+                Conversation.business_address == business_address,
+                Conversation.last_inbound_at.is_not(None),
+            )
+            .order_by(Conversation.last_inbound_at.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
+    async def last_agent(self, contact_sid: str, since: datetime, exclude: str) -> str | None:
+        """The agent who served this contact most recently since `since` (any channel)."""
+        query = (
+            select(Conversation.worker_sid)
+            .where(
+                Conversation.contact_sid == contact_sid,
+                Conversation.worker_sid.is_not(None),
+                Conversation.sid != exclude,
+                Conversation.opened_at >= since,
+            )
+            .order_by(Conversation.opened_at.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
+    async def listing(
+        self,
+        *,
+        worker_sid: str | None = None,
+        states: Sequence[str] = (),
+        channel: str | None = None,
+        contact_sid: str | None = None,
+        limit: int = 100,
+    ) -> Sequence[Conversation]:
+        query: Select[tuple[Conversation]] = select(Conversation)
+        if worker_sid is not None:
+            query = query.where(Conversation.worker_sid == worker_sid)
+        if states:
+            query = query.where(Conversation.state.in_(states))
+        if channel is not None:
+            query = query.where(Conversation.channel == channel)
+        if contact_sid is not None:
+            query = query.where(Conversation.contact_sid == contact_sid)
+        query = query.order_by(Conversation.date_updated.desc()).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    async def participants(self, conversation_sid: str) -> Sequence[Participant]:
+        query = (
+            select(Participant)
+            .where(Participant.conversation_sid == conversation_sid)
+            .order_by(Participant.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def active_participant(self, conversation_sid: str, kind: str) -> Participant | None:
+        query = select(Participant).where(
+            Participant.conversation_sid == conversation_sid,
+            Participant.kind == kind,
+            Participant.left_at.is_(None),
+        )
+        return await self.session.scalar(query)
+
+    # --- messages ------------------------------------------------------------------------
+
+    async def message(self, sid: str) -> Message | None:
+        return await self.session.scalar(select(Message).where(Message.sid == sid))
+
+    async def message_by_provider_id(self, provider: str, provider_id: str) -> Message | None:
+        query = select(Message).where(
+            Message.provider == provider, Message.provider_id == provider_id
+        )
+        return await self.session.scalar(query)
+
+    async def messages(self, conversation_sid: str, after_id: int = 0) -> Sequence[Message]:
+        """In the order they were written (providers may deliver them out of order)."""
+        query = (
+            select(Message)
+            .where(Message.conversation_sid == conversation_sid, Message.id > after_id)
+            .order_by(Message.sent_at, Message.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def history(self, contact_sid: str) -> Sequence[tuple[Conversation, Message]]:
+        """Everything a contact exchanged with the company, on every channel, in one query."""
+        query = (
+            select(Conversation, Message)
+            .join(Message, Message.conversation_sid == Conversation.sid)
+            .where(Conversation.contact_sid == contact_sid)
+            .order_by(Message.sent_at, Message.id)
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+    async def outbound_queue(self, limit: int) -> Sequence[Message]:
+        """Messages waiting to go, oldest first (due or not: a later message of a conversation
+        must wait behind an earlier one that is backing off)."""
+        query = (
+            select(Message)
+            .where(Message.status == "queued", Message.direction == "outbound")
+            .order_by(Message.id)
+            .limit(limit)
+        )
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return (await self.session.scalars(query)).all()
+
+    # --- media and transcripts -----------------------------------------------------------
+
+    async def media(self, sid: str) -> MediaFile | None:
+        return await self.session.get(MediaFile, sid)
+
+    async def media_content(self, sid: str) -> MediaFile | None:
+        query = select(MediaFile).where(MediaFile.sid == sid).options(undefer(MediaFile.content))
+        return await self.session.scalar(query)
+
+    async def message_with_media(self, media_sid: str) -> Message | None:
+        query = select(Message).where(Message.media_sid == media_sid).limit(1)
+        return await self.session.scalar(query)
+
+    async def media_due(self, now: datetime, limit: int) -> Sequence[MediaFile]:
+        query = (
+            select(MediaFile)
+            .where(MediaFile.status == "pending", MediaFile.next_attempt_at <= now)
+            .order_by(MediaFile.date_created)
+            .limit(limit)
+        )
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return (await self.session.scalars(query)).all()
+
+    async def transcript(self, conversation_sid: str) -> Transcript | None:
+        return await self.session.get(Transcript, conversation_sid)

@@ -1,0 +1,355 @@
+"""The use cases of conversations: the only code that changes contacts, conversations and
+messages. Callers (webhook processing, the desk API, the bot) commit at their boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atende.conversations import events, status, transcript, window
+from atende.conversations.items import InboundMessage, StatusUpdate
+from atende.conversations.models import (
+    Contact,
+    Conversation,
+    MediaFile,
+    Message,
+    Participant,
+    Transcript,
+)
+from atende.conversations.protocol import issue_protocol
+from atende.conversations.repository import ConversationRepository
+from atende.conversations.views import message_view
+from atende.db.base import utcnow
+from atende.sids import new_sid
+
+QUEUED = "queued"
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    conversation: Conversation
+    message: Message
+    opened: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Both ends of a conversation on one channel."""
+
+    channel: str
+    provider: str
+    customer: str
+    business: str
+
+
+class ConversationService:
+    def __init__(self, session: AsyncSession, clock: Callable[[], datetime] = utcnow) -> None:
+        self.session = session
+        self.repository = ConversationRepository(session)
+        self.clock = clock
+
+    # --- contacts ------------------------------------------------------------------------
+
+    async def contact_for(
+        self,
+        *,
+        phone: str | None = None,
+        whatsapp_user_id: str | None = None,
+        visitor: str | None = None,
+        name: str = "",
+    ) -> Contact:
+        """Find the contact by any identity it shows and learn the ones it did not have yet
+        (a withheld phone shared later joins the same contact)."""
+        contact = await self.repository.contact_by(
+            phone=phone, whatsapp_user_id=whatsapp_user_id, visitor=visitor
+        )
+        if contact is None:
+            contact = Contact(sid=new_sid("CT"), name=name)
+            self.session.add(contact)
+        changed = False
+        for attribute, value in (
+            ("phone", phone),
+            ("whatsapp_user_id", whatsapp_user_id),
+            ("webchat_visitor", visitor),
+        ):
+            if value and getattr(contact, attribute) is None:
+                setattr(contact, attribute, value)
+                changed = True
+        if name and not contact.name:
+            contact.name = name
+            changed = True
+        if changed:
+            contact.date_updated = self.clock()
+            await self.session.flush()
+        return contact
+
+    # --- conversations -------------------------------------------------------------------
+
+    async def open(
+        self,
+        contact: Contact,
+        address: Address,
+        *,
+        workspace_sid: str | None = None,
+        language: str = "pt-BR",
+    ) -> Conversation:
+        now = self.clock()
+        sid = new_sid("CH")
+        protocol = await issue_protocol(self.session, address.channel, sid, at=now)
+        conversation = Conversation(
+            sid=sid,
+            contact_sid=contact.sid,
+            channel=address.channel,
+            provider=address.provider,
+            customer_address=address.customer,
+            business_address=address.business,
+            protocol=protocol,
+            state="bot",
+            attributes={},
+            language=language,
+            workspace_sid=workspace_sid,
+            last_inbound_at=await self.repository.last_inbound_at(
+                contact.sid, address.channel, address.business
+            ),
+            opened_at=now,
+            date_updated=now,
+        )
+        self.session.add(conversation)
+        self.session.add_all(
+            [
+                Participant(
+                    conversation_sid=sid, kind="customer", identity=contact.sid, joined_at=now
+                ),
+                Participant(conversation_sid=sid, kind="bot", identity="bot", joined_at=now),
+            ]
+        )
+        await self.session.flush()
+        await events.emit(
+            self.session,
+            conversation,
+            events.CREATED,
+            f"conversation opened with protocol {protocol}",
+            {"protocol": protocol, "contact_sid": contact.sid},
+        )
+        return conversation
+
+    async def receive(
+        self, item: InboundMessage, workspace_sid: str | None = None
+    ) -> Received | None:
+        """Keep a customer's message; None if it was already kept (a provider's retry)."""
+        if await self.repository.message_by_provider_id(item.provider, item.provider_id):
+            return None
+        address = Address(item.channel, item.provider, item.customer_address, item.business_address)
+        contact = await self.contact_for(
+            phone=item.phone,
+            whatsapp_user_id=item.whatsapp_user_id,
+            visitor=item.visitor,
+            name=item.profile_name,
+        )
+        conversation = await self.repository.open_for(contact.sid, item.channel, address.business)
+        opened = conversation is None
+        if conversation is None:
+            conversation = await self.open(contact, address, workspace_sid=workspace_sid)
+        elif conversation.customer_address != address.customer:
+            # The phone WhatsApp withheld is now known: Meta prefers replies to it.
+            conversation.customer_address = address.customer
+        media_sid = self._keep_media(item)
+        message = Message(
+            sid=new_sid("IM"),
+            conversation_sid=conversation.sid,
+            direction="inbound",
+            author="customer",
+            type=item.type,
+            text=item.text,
+            content=item.content,
+            media_sid=media_sid,
+            status="received",
+            provider=item.provider,
+            provider_id=item.provider_id,
+            reply_to=item.reply_to,
+            sent_at=item.sent_at,
+        )
+        self.session.add(message)
+        conversation.last_inbound_at = window.later(conversation.last_inbound_at, item.sent_at)
+        conversation.date_updated = self.clock()
+        await self.session.flush()
+        await self._message_event(conversation, message, events.MESSAGE_ADDED)
+        return Received(conversation, message, opened)
+
+    def _keep_media(self, item: InboundMessage) -> str | None:
+        if item.media is None:
+            return None
+        media = MediaFile(
+            sid=new_sid("ME"),
+            provider=item.provider,
+            provider_media_id=item.media.provider_media_id,
+            source_url=item.media.url,
+            mime_type=item.media.mime_type,
+            filename=item.media.filename,
+            sha256=item.media.sha256,
+            status="pending",
+            next_attempt_at=self.clock(),
+        )
+        self.session.add(media)
+        return media.sid
+
+    async def add_outbound(
+        self,
+        conversation: Conversation,
+        *,
+        author: str,
+        kind: str,
+        text: str | None,
+        content: dict[str, Any] | None = None,
+        author_sid: str | None = None,
+        media_sid: str | None = None,
+        state: str = QUEUED,
+    ) -> Message:
+        """A message from the company; `queued` ones are sent by the delivery job."""
+        now = self.clock()
+        message = Message(
+            sid=new_sid("IM"),
+            conversation_sid=conversation.sid,
+            direction="outbound",
+            author=author,
+            author_sid=author_sid,
+            type=kind,
+            text=text,
+            content=content or {},
+            media_sid=media_sid,
+            status=state,
+            provider=conversation.provider,
+            next_attempt_at=now if state == QUEUED else None,
+            sent_at=now,
+        )
+        self.session.add(message)
+        conversation.date_updated = now
+        await self.session.flush()
+        await self._message_event(conversation, message, events.MESSAGE_ADDED)
+        return message
+
+    async def apply_status(self, update: StatusUpdate) -> Message | None:
+        """Move a message forward; None when the message is not known (yet)."""
+        message = await self.repository.message_by_provider_id(update.provider, update.provider_id)
+        if message is None:
+            return None
+        await self.set_status(message, update.status, update.error_code, update.error_message)
+        return message
+
+    async def set_status(
+        self,
+        message: Message,
+        new_status: str,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> bool:
+        if not status.advances(message.status, new_status):
+            return False
+        message.status = new_status
+        if error_code is not None:
+            message.error_code = error_code
+            message.error_message = error_message
+        message.date_updated = self.clock()
+        conversation = await self.repository.get(message.conversation_sid)
+        if conversation is not None:
+            await self._message_event(conversation, message, events.MESSAGE_UPDATED)
+        return True
+
+    async def _message_event(
+        self, conversation: Conversation, message: Message, event_type: str
+    ) -> None:
+        description = f"{message.direction} {message.type} message {message.status}"
+        await events.emit(
+            self.session, conversation, event_type, description, {"message": message_view(message)}
+        )
+
+    # --- ownership -----------------------------------------------------------------------
+
+    async def queued(self, conversation: Conversation, task_sid: str | None) -> None:
+        conversation.state = "queued"
+        conversation.task_sid = task_sid
+        conversation.date_updated = self.clock()
+        await events.emit(
+            self.session, conversation, events.QUEUED, "waiting for an agent", {"task": task_sid}
+        )
+
+    async def assign(self, conversation: Conversation, worker_sid: str) -> None:
+        """The agent who accepted the task owns the conversation from now on."""
+        if conversation.state == "closed" or conversation.worker_sid == worker_sid:
+            return
+        now = self.clock()
+        await self._leave(conversation, "agent")
+        await self._leave(conversation, "bot")
+        conversation.state = "assigned"
+        conversation.worker_sid = worker_sid
+        conversation.assigned_at = now
+        conversation.date_updated = now
+        self.session.add(
+            Participant(
+                conversation_sid=conversation.sid, kind="agent", identity=worker_sid, joined_at=now
+            )
+        )
+        await events.emit(
+            self.session, conversation, events.ASSIGNED, f"assigned to {worker_sid}", {}
+        )
+
+    async def release(self, conversation: Conversation, task_sid: str | None, by: str) -> None:
+        """A transfer: the current agent leaves and the conversation waits for the next one."""
+        previous = conversation.worker_sid
+        await self._leave(conversation, "agent")
+        conversation.worker_sid = None
+        conversation.state = "queued"
+        conversation.task_sid = task_sid
+        conversation.date_updated = self.clock()
+        await events.emit(
+            self.session,
+            conversation,
+            events.TRANSFERRED,
+            "transferred",
+            {"from_worker_sid": previous, "task": task_sid},
+            actor_sid=by,
+            worker_sid=previous,
+        )
+
+    async def _leave(self, conversation: Conversation, kind: str) -> None:
+        participant = await self.repository.active_participant(conversation.sid, kind)
+        if participant is not None:
+            participant.left_at = self.clock()
+
+    async def close(
+        self,
+        conversation: Conversation,
+        disposition: str | None,
+        notes: str | None = None,
+        by: str | None = None,
+    ) -> Transcript:
+        """Wrap-up: record the disposition, keep the transcript; the next message opens a
+        new conversation with a new protocol."""
+        now = self.clock()
+        for kind in ("agent", "bot", "customer"):
+            await self._leave(conversation, kind)
+        conversation.state = "closed"
+        conversation.disposition = disposition
+        conversation.wrapup_notes = notes
+        conversation.closed_at = now
+        conversation.date_updated = now
+        messages = await self.repository.messages(conversation.sid)
+        kept = Transcript(
+            conversation_sid=conversation.sid,
+            text=transcript.render(conversation, messages),
+            date_created=now,
+        )
+        await self.session.merge(kept)
+        await events.emit(
+            self.session,
+            conversation,
+            events.CLOSED,
+            f"closed ({disposition or 'sem classificação'})",
+            {"disposition": disposition},
+            actor_sid=by,
+        )
+        return kept

@@ -1,0 +1,1 @@
+"""Messaging channels as routed conversations: webhooks, delivery, the bot and the desk API."""

@@ -1,0 +1,117 @@
+"""The bot before the agent: the shared flow interpreter, rendered as chat messages.
+
+Menus become interactive buttons (three options or fewer) or a list on WhatsApp and the web
+chat, and numbered text on SMS and Twilio WhatsApp, where the customer answers with the number.
+Cancellation and complaint stay reachable at any question: typing them jumps there (SAC)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from atende.flows import actions as act
+from atende.flows.interpreter import FlowState, Step
+from atende.flows.loader import first_menu
+from atende.flows.model import Flow, Menu, Voicemail
+from atende.flows.runner import FlowRunner
+
+ALWAYS_REACHABLE = frozenset({"cancellation", "complaint"})
+LIST_BUTTON = {"pt-BR": "Ver opções", "en": "See options"}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An outbound message to queue: type, text and type-specific content."""
+
+    kind: str
+    text: str | None
+    content: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BotTurn:
+    state: FlowState
+    drafts: tuple[Draft, ...]
+    handoff: act.Handoff | None = None
+    finished: bool = False
+
+
+class ChatBot:
+    def __init__(self, flow: Flow, runner: FlowRunner) -> None:
+        self.flow = flow
+        self.runner = runner
+        found = first_menu(flow)
+        self._menu = found
+
+    async def turn(
+        self,
+        saved: Mapping[str, Any] | None,
+        variables: Mapping[str, Any],
+        reply: str | None,
+        *,
+        interactive: bool,
+        language: str = "pt-BR",
+    ) -> BotTurn:
+        """One customer message in, the bot's answer out. `saved` is the state kept on the
+        conversation; None starts the flow (the conversation's first message)."""
+        if saved is None:
+            state = FlowState.begin(variables, language=language)
+            step = await self.runner.advance(self.flow, state, act.Start())
+        else:
+            state = FlowState.from_dict(saved)
+            step = await self.runner.advance(self.flow, *self._input(state, reply))
+        return _turn(step, interactive, language)
+
+    def _input(self, state: FlowState, reply: str | None) -> tuple[FlowState, act.Input]:
+        node = self.flow.nodes.get(state.node) if state.node else None
+        if isinstance(node, Voicemail):
+            # A chat "voicemail" is the customer's written message, kept in the conversation.
+            return state, act.Recorded(url=None, seconds=0)
+        if reply is None:
+            return state, act.Start()  # a picture where an answer was due: ask again
+        shortcut = self._shortcut(node, reply)
+        if shortcut is not None:
+            return replace(state, node=shortcut, attempts=0), act.Reply(reply)
+        return state, act.Reply(reply)
+
+    def _shortcut(self, node: object, reply: str) -> str | None:
+        """The first menu's node when the reply names cancellation or complaint anywhere else."""
+        if self._menu is None or isinstance(node, Menu):
+            return None
+        name, menu = self._menu
+        option = menu.option_for(reply)
+        if option is None or option.intent not in ALWAYS_REACHABLE or reply.strip() == option.key:
+            return None
+        return name
+
+
+def _turn(step: Step, interactive: bool, language: str) -> BotTurn:
+    drafts: list[Draft] = []
+    handoff: act.Handoff | None = None
+    finished = False
+    for action in step.actions:
+        if isinstance(action, act.Say | act.Ask | act.Record):
+            drafts.append(Draft("text", action.text))
+        elif isinstance(action, act.Prompt):
+            drafts.append(render_prompt(action, interactive, language))
+        elif isinstance(action, act.Handoff):
+            handoff = action
+        elif isinstance(action, act.Hangup):
+            finished = True
+    return BotTurn(step.state, tuple(drafts), handoff, finished)
+
+
+def render_prompt(prompt: act.Prompt, interactive: bool, language: str = "pt-BR") -> Draft:
+    if not interactive:
+        lines = [prompt.text, *(f"{option.key} - {option.label}" for option in prompt.options)]
+        return Draft("text", "\n".join(lines))
+    options: Sequence[dict[str, str]] = [
+        {"id": option.value, "title": option.label, "key": option.key} for option in prompt.options
+    ]
+    content: dict[str, Any] = {
+        "kind": "button" if len(options) <= 3 else "list",
+        "options": list(options),
+        "button": LIST_BUTTON.get(language, LIST_BUTTON["pt-BR"]),
+    }
+    return Draft("interactive", prompt.text, content)

@@ -1,0 +1,213 @@
+"""What one node holds for messaging: the connectors, the HTTP client, the background jobs,
+the bot and the router; kept at `runtime.services["messaging"]`.
+
+It also holds the conversation rules that join them: a customer's message goes to the bot
+while the bot talks, and to the owning agent afterwards; what anyone sends is queued here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from atende.channels.twilio_messaging import TwilioMessagingConnector, outbound_form
+from atende.channels.whatsapp_cloud import WhatsAppCloudConnector
+from atende.channels.whatsapp_cloud_payloads import graph_payload
+from atende.conversations.items import FetchedMedia, InboundMessage, ProviderError
+from atende.conversations.models import Conversation, Message
+from atende.conversations.service import ConversationService, Received
+from atende.flows.runner import FlowRunner
+from atende.messaging.bot import ChatBot, Draft
+from atende.messaging.bot_flow import chat_flow
+from atende.messaging.inbound import InboundProcessor
+from atende.messaging.media import MediaFetcher
+from atende.messaging.outbound import Claimed, OutboundDispatcher
+from atende.messaging.rate_limit import RateLimiter
+from atende.messaging.routing import ConversationRouter, TaskGateway
+from atende.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+TWILIO_STATUS_PATH = "/webhooks/twilio/messaging"
+# Providers whose channel shows buttons and lists; the others get numbered text menus.
+INTERACTIVE_PROVIDERS = frozenset({"meta", "webchat"})
+WAKE_KEY = "atende.messaging.wake"
+HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+class MessagingHub:
+    def __init__(self, runtime: Runtime, gateway: TaskGateway) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
+        self.meta = WhatsAppCloudConnector(
+            app_secret=settings.whatsapp_app_secret,
+            access_token=settings.whatsapp_access_token,
+            phone_number_id=settings.whatsapp_phone_number_id,
+            graph_base=settings.whatsapp_graph_base,
+            verify_token=settings.whatsapp_verify_token,
+        )
+        self.twilio = TwilioMessagingConnector(
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            number=settings.twilio_number,
+            api_base=settings.twilio_api_base,
+        )
+        self.limiter = RateLimiter()
+        self.router = ConversationRouter(gateway, settings.default_workflow_sid)
+        self.bot = ChatBot(chat_flow(), FlowRunner())
+        self.inbound = InboundProcessor(self)
+        self.outbound = OutboundDispatcher(self)
+        self.media = MediaFetcher(self)
+        self._http: httpx.AsyncClient | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def connector(self, provider: str) -> WhatsAppCloudConnector | TwilioMessagingConnector:
+        if provider == self.meta.name:
+            return self.meta
+        if provider == self.twilio.name:
+            return self.twilio
+        raise ValueError(f"no connector for provider {provider!r}")
+
+    def after_commit(self) -> None:
+        """Work was queued: let the delivery and media jobs look now rather than at their
+        next idle tick."""
+        self.outbound.wake()
+        self.media.wake()
+
+    def wake_after_commit(self, session: AsyncSession) -> None:
+        """For request handlers, whose session commits after they return."""
+        sync_session = session.sync_session
+        if sync_session.info.get(WAKE_KEY):
+            return
+        sync_session.info[WAKE_KEY] = True
+
+        def woken(_session: Session) -> None:
+            sync_session.info.pop(WAKE_KEY, None)
+            self.after_commit()
+
+        sa_event.listen(sync_session, "after_commit", woken, once=True)
+
+    # --- the conversation rules -----------------------------------------------------------
+
+    async def after_inbound(
+        self, session: AsyncSession, received: Received, item: InboundMessage
+    ) -> None:
+        """The bot answers while it holds the conversation; once queued or assigned, the
+        message only reaches the agent (its event is already recorded)."""
+        conversation = received.conversation
+        if conversation.state != "bot":
+            return
+        await self.bot_turn(session, conversation, item.bot_reply, opened=received.opened)
+
+    async def bot_turn(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        reply: str | None,
+        *,
+        opened: bool,
+    ) -> None:
+        contact = await ConversationService(session).repository.contact(conversation.contact_sid)
+        variables = {
+            "protocol": conversation.protocol,
+            "from": conversation.customer_address,
+            "channel": conversation.channel,
+            "name": contact.name if contact is not None else "",
+        }
+        saved = None if opened or conversation.flow_state is None else conversation.flow_state
+        turn = await self.bot.turn(
+            saved,
+            variables,
+            reply,
+            interactive=conversation.provider in INTERACTIVE_PROVIDERS,
+            language=conversation.language,
+        )
+        conversation.flow_state = turn.state.to_dict()
+        for draft in turn.drafts:
+            await self.queue(session, conversation, draft, author="bot")
+        answers = dict(turn.state.attributes)
+        if turn.handoff is not None:
+            await self.router.handoff(
+                session,
+                conversation,
+                dict(turn.handoff.attributes),
+                workflow_sid=turn.handoff.workflow_sid,
+                priority=turn.handoff.priority,
+                timeout=turn.handoff.timeout,
+            )
+        elif turn.finished:
+            # After hours: a callback or a written message still needs a person later.
+            if answers.get("callback_requested") or "voicemail_seconds" in answers:
+                await self.router.handoff(session, conversation, answers)
+            else:
+                await ConversationService(session).close(conversation, "bot")
+
+    async def queue(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        draft: Draft,
+        *,
+        author: str,
+        author_sid: str | None = None,
+        media_sid: str | None = None,
+    ) -> Message:
+        """Keep an outbound message; the web chat delivers over its socket at once, the
+        others go to the delivery queue."""
+        state = "sent" if conversation.provider == "webchat" else "queued"
+        return await ConversationService(session).add_outbound(
+            conversation,
+            author=author,
+            author_sid=author_sid,
+            kind=draft.kind,
+            text=draft.text,
+            content=draft.content,
+            media_sid=media_sid,
+            state=state,
+        )
+
+    # --- providers --------------------------------------------------------------------------
+
+    async def deliver(self, item: Claimed) -> str:
+        """Send one claimed message through its provider; returns the provider's id."""
+        content: dict[str, Any] = dict(item.content)
+        if item.provider == self.meta.name:
+            payload = graph_payload(item.customer_address, item.kind, item.text, content)
+            return await self.meta.send(self.http, payload, item.business_address)
+        if item.provider == self.twilio.name:
+            callback = self.runtime.settings.public_url.rstrip("/") + TWILIO_STATUS_PATH
+            form = outbound_form(
+                channel=item.channel,
+                to=item.customer_address,
+                sender=item.business_address,
+                text=item.text,
+                content=content,
+                status_callback=callback,
+            )
+            return await self.twilio.send(self.http, form)
+        raise ProviderError("provider", f"o canal {item.provider} não envia por fila")
+
+    async def fetch_media(
+        self, provider: str, media_id: str | None, url: str | None
+    ) -> FetchedMedia:
+        if provider == self.meta.name and media_id:
+            return await self.meta.fetch_media(self.http, media_id)
+        if provider == self.twilio.name and url:
+            return await self.twilio.fetch_media(self.http, url)
+        raise ProviderError("media", "a mídia não tem id nem endereço", retryable=False)

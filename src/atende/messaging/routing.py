@@ -1,0 +1,195 @@
+"""Conversations as TaskRouter tasks: hand-off after the bot, ownership on acceptance,
+transfer, wrap-up, and "a returning customer goes first to the agent who served them".
+
+The routing core is reached through `TaskGateway`, so this module states the conversation
+rules and the TaskRouter service stays the only code that changes routing state."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atende.conversations.models import Conversation
+from atende.conversations.repository import ConversationRepository
+from atende.conversations.service import ConversationService
+from atende.db.base import utcnow
+from atende.errors import Problem
+
+log = logging.getLogger(__name__)
+
+# How far back "the agent who served them" reaches.
+KNOWN_AGENT_DAYS = 7
+TASK_CHANNELS = {"whatsapp": "whatsapp", "webchat": "webchat", "sms": "sms"}
+
+
+class TaskGateway(Protocol):
+    async def workspace_of(self, session: AsyncSession, workflow_sid: str) -> str | None: ...
+
+    async def create_task(
+        self,
+        session: AsyncSession,
+        *,
+        workspace_sid: str,
+        workflow_sid: str,
+        attributes: dict[str, Any],
+        task_channel: str,
+        priority: int | None = None,
+        timeout: int | None = None,
+    ) -> str: ...
+
+    async def finish_task(
+        self, session: AsyncSession, workspace_sid: str, task_sid: str, reason: str
+    ) -> None:
+        """Complete (if assigned) or cancel (if still waiting) a conversation's task."""
+
+    async def accepted_worker(self, session: AsyncSession, task_sid: str) -> str | None: ...
+
+
+class ConversationRouter:
+    def __init__(self, gateway: TaskGateway, default_workflow_sid: str | None) -> None:
+        self.gateway = gateway
+        self.default_workflow_sid = default_workflow_sid
+        self._workspaces: dict[str, str] = {}
+
+    async def workspace_for(
+        self, session: AsyncSession, workflow_sid: str | None = None
+    ) -> str | None:
+        """The workspace of a workflow (the default one when none is named), cached."""
+        sid = workflow_sid or self.default_workflow_sid
+        if sid is None:
+            return None
+        if sid not in self._workspaces:
+            workspace = await self.gateway.workspace_of(session, sid)
+            if workspace is None:
+                return None
+            self._workspaces[sid] = workspace
+        return self._workspaces[sid]
+
+    async def task_attributes(
+        self, session: AsyncSession, conversation: Conversation, answers: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        repository = ConversationRepository(session)
+        contact = await repository.contact(conversation.contact_sid)
+        attributes: dict[str, Any] = {
+            **answers,
+            "conversation_sid": conversation.sid,
+            "protocol": conversation.protocol,
+            "channel": conversation.channel,
+            "from": conversation.customer_address,
+            "contact_sid": conversation.contact_sid,
+            "name": contact.name if contact is not None else "",
+        }
+        since = utcnow() - timedelta(days=KNOWN_AGENT_DAYS)
+        known = await repository.last_agent(conversation.contact_sid, since, conversation.sid)
+        if known is not None:
+            attributes["known_worker_sid"] = known
+        return attributes
+
+    async def handoff(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        answers: Mapping[str, Any],
+        *,
+        workflow_sid: str | None = None,
+        priority: int | None = None,
+        timeout: int | None = None,
+    ) -> str | None:
+        """Make the conversation a task; without a configured workflow it waits, unrouted."""
+        service = ConversationService(session)
+        conversation.attributes = {**conversation.attributes, **answers}
+        workflow = workflow_sid or self.default_workflow_sid
+        workspace = await self.workspace_for(session, workflow)
+        if workflow is None or workspace is None:
+            log.warning("no workflow to route conversation %s; it waits", conversation.sid)
+            await service.queued(conversation, None)
+            return None
+        conversation.workspace_sid = workspace
+        attributes = await self.task_attributes(session, conversation, answers)
+        task_sid = await self.gateway.create_task(
+            session,
+            workspace_sid=workspace,
+            workflow_sid=workflow,
+            attributes=attributes,
+            task_channel=TASK_CHANNELS.get(conversation.channel, conversation.channel),
+            priority=priority,
+            timeout=timeout,
+        )
+        await service.queued(conversation, task_sid)
+        return task_sid
+
+    async def accepted(self, session: AsyncSession, task_sid: str, worker_sid: str) -> bool:
+        """A reservation of a conversation's task was accepted: that agent owns it."""
+        conversation = await ConversationRepository(session).by_task(task_sid)
+        if conversation is None or conversation.state == "closed":
+            return False
+        await ConversationService(session).assign(conversation, worker_sid)
+        return True
+
+    async def reconcile(self, session: AsyncSession, conversation: Conversation) -> None:
+        """After a restart: a task accepted while nobody listened still gives its owner."""
+        if conversation.state == "queued" and conversation.task_sid:
+            worker = await self.gateway.accepted_worker(session, conversation.task_sid)
+            if worker is not None:
+                await ConversationService(session).assign(conversation, worker)
+
+    async def transfer(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        by: str,
+        *,
+        worker_sid: str | None = None,
+        queue_sid: str | None = None,
+    ) -> str:
+        """Close the current task and route a new one: to an agent first (`known_worker_sid`)
+        or to a queue (`transfer_queue_sid`, which the workflow routes on)."""
+        if conversation.state == "closed":
+            raise Problem(409, "Conversation closed", "a closed conversation cannot be transferred")
+        workspace = conversation.workspace_sid
+        workflow = self.default_workflow_sid
+        if workspace is None or workflow is None:
+            raise Problem(409, "Routing unavailable", "no workflow is configured for messaging")
+        if conversation.task_sid:
+            await self.gateway.finish_task(session, workspace, conversation.task_sid, "transferred")
+        attributes = await self.task_attributes(session, conversation, conversation.attributes)
+        attributes["transferred_by"] = by
+        attributes.pop("known_worker_sid", None)
+        if worker_sid:
+            attributes["known_worker_sid"] = worker_sid
+        if queue_sid:
+            attributes["transfer_queue_sid"] = queue_sid
+        task_sid = await self.gateway.create_task(
+            session,
+            workspace_sid=workspace,
+            workflow_sid=workflow,
+            attributes=attributes,
+            task_channel=TASK_CHANNELS.get(conversation.channel, conversation.channel),
+        )
+        await ConversationService(session).release(conversation, task_sid, by)
+        return task_sid
+
+    async def wrap_up(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        disposition: str,
+        notes: str | None,
+        by: str | None,
+    ) -> None:
+        if conversation.state == "closed":
+            raise Problem(409, "Conversation closed", "this conversation was already wrapped up")
+        if conversation.task_sid and conversation.workspace_sid:
+            await self.gateway.finish_task(
+                session, conversation.workspace_sid, conversation.task_sid, disposition
+            )
+        await ConversationService(session).close(conversation, disposition, notes, by)
+
+
+def attributes_json(attributes: Mapping[str, Any]) -> str:
+    return json.dumps(dict(attributes), ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,1 @@
+"""Local fakes of the providers Atende talks to, speaking their wire formats."""
