@@ -14,9 +14,13 @@ from atende.ops.repository import OpsRepository
 from atende.ops.schemas import (
     ClosureIn,
     ClosureOut,
+    ComponentIn,
     EscalationListIn,
     EscalationListOut,
+    MaintenanceIn,
+    MaintenanceOut,
     SlaTableOut,
+    StatusComponentOut,
 )
 
 router = APIRouter(prefix="/api/ops", tags=["operations"])
@@ -61,3 +65,29 @@ async def replace_escalation(
 async def sla_table(session: DbSession, _who: AnyUser, runtime: RuntimeDep) -> SlaTableOut:
     context: OpsContext = ops_context(runtime)
     return SlaTableOut.of(await context.policy(OpsRepository(session)), context.settings)
+
+
+@router.get("/components", response_model=list[StatusComponentOut])
+async def list_components(session: DbSession, _who: AnyUser) -> list[StatusComponentOut]:
+    rows = await OpsRepository(session).components()
+    return [StatusComponentOut.model_validate(row) for row in rows]
+
+
+@router.put("/components/{key}", response_model=StatusComponentOut)
+async def put_component(
+    key: str, body: ComponentIn, service: ConfigService, who: Admin
+) -> StatusComponentOut:
+    return StatusComponentOut.model_validate(await service.put_component(key, body, who.name))
+
+
+@router.post("/maintenance", response_model=MaintenanceOut, status_code=201)
+async def schedule_maintenance(
+    body: MaintenanceIn, service: ConfigService, who: Admin
+) -> MaintenanceOut:
+    return MaintenanceOut.model_validate(await service.add_maintenance(body, who.name))
+
+
+@router.delete("/maintenance/{window_id}", status_code=204)
+async def cancel_maintenance(window_id: int, service: ConfigService, who: Admin) -> Response:
+    await service.remove_maintenance(window_id, who.name)
+    return Response(status_code=204)

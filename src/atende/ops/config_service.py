@@ -12,11 +12,21 @@ from atende.ops.models import (
     AuditEntry,
     EscalationContact,
     EscalationLevel,
+    MaintenanceWindow,
     StatusComponent,
     SupportClosure,
 )
 from atende.ops.repository import OpsRepository
-from atende.ops.schemas import ClosureIn, ContactIn, EscalationListIn, LevelIn, LevelOut
+from atende.ops.schemas import (
+    ClosureIn,
+    ComponentIn,
+    ContactIn,
+    EscalationListIn,
+    LevelIn,
+    LevelOut,
+    MaintenanceIn,
+)
+from atende.ops.uptime import ComponentStatus
 
 # The contract's escalation list; contacts are the company's to fill in.
 DEFAULT_LEVELS: tuple[tuple[str, float | None], ...] = (
@@ -95,6 +105,51 @@ class SupportConfigService:
         await self.repo.flush()
         for contact in level.contacts:
             self.repo.add(EscalationContact(level_id=row.id, **contact.model_dump()))
+
+    async def put_component(self, key: str, changes: ComponentIn, actor: str) -> StatusComponent:
+        """Create or change a component of the status page."""
+        component = await self.repo.component(key)
+        if component is None:
+            if not changes.name:
+                raise Problem(422, "Invalid component", "name: is required for a new component")
+            component = StatusComponent(key=key, name=changes.name, position=changes.position or 0)
+            self.repo.add(component)
+        if changes.manual_status is not None:
+            status = changes.manual_status or None
+            if status is not None and status not in set(ComponentStatus):
+                raise Problem(422, "Invalid component", f"manual_status: unknown status {status!r}")
+            component.manual_status = status
+        if changes.name:
+            component.name = changes.name
+        if changes.position is not None:
+            component.position = changes.position
+        if changes.check_url is not None:
+            component.check_url = changes.check_url or None
+        self._audit(
+            "components", "changed", actor, {"key": key, **changes.model_dump(exclude_none=True)}
+        )
+        await self.repo.flush()
+        return component
+
+    async def add_maintenance(self, window: MaintenanceIn, actor: str) -> MaintenanceWindow:
+        if window.ends_at <= window.starts_at:
+            raise Problem(422, "Invalid maintenance", "ends_at: must be after starts_at")
+        if await self.repo.component(window.component) is None:
+            raise Problem(422, "Invalid maintenance", f"component: unknown {window.component!r}")
+        row = MaintenanceWindow(**window.model_dump())
+        self.repo.add(row)
+        await self.repo.flush()
+        self._audit(
+            "maintenance", "scheduled", actor, {**window.model_dump(mode="json"), "id": row.id}
+        )
+        return row
+
+    async def remove_maintenance(self, window_id: int, actor: str) -> None:
+        row = await self.repo.maintenance_window(window_id)
+        if row is None:
+            raise Problem(404, "Not found", f"no maintenance window {window_id}")
+        await self.repo.delete(row)
+        self._audit("maintenance", "removed", actor, {"id": window_id})
 
     def _audit(self, subject: str, action: str, actor: str, data: dict[str, Any]) -> None:
         self.repo.add(AuditEntry(subject=subject, action=action, actor=actor, data=data))

@@ -204,6 +204,9 @@ class OpsRepository:
         )
         return list((await self.session.execute(query)).scalars())
 
+    async def maintenance_window(self, window_id: int) -> MaintenanceWindow | None:
+        return await self.session.get(MaintenanceWindow, window_id)
+
     # Access requests.
 
     async def access_requests(self, status: str | None = None) -> list[AccessRequest]:

@@ -275,3 +275,83 @@ class SlaTableOut(BaseModel):
             weekdays=sorted(hours.weekdays),
             holidays=settings.holidays_subdivision,
         )
+
+
+class DayOut(BaseModel):
+    date: date
+    uptime: float
+    status: str
+
+
+class ComponentOut(BaseModel):
+    key: str
+    name: str
+    status: str
+    status_label: str
+    uptime_90d: float
+    days: list[DayOut]
+
+
+class UpdateOut(BaseModel):
+    at: UtcDatetime
+    text: str
+
+
+class PublicIncidentOut(BaseModel):
+    sid: str
+    title: str
+    severity: Severity
+    status: str
+    component: str
+    opened_at: UtcDatetime
+    restored_at: UtcDatetime | None
+    updates: list[UpdateOut]
+
+
+class MaintenanceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    component: str
+    title: str
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
+
+
+class StatusPageOut(BaseModel):
+    status: str
+    status_label: str
+    generated_at: UtcDatetime
+    components: list[ComponentOut]
+    incidents: list[PublicIncidentOut]
+    maintenance: list[MaintenanceOut]
+
+
+class MaintenanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    component: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class ComponentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    position: int | None = None
+    manual_status: str | None = Field(
+        default=None, description="a status to show regardless of incidents; empty string clears"
+    )
+    check_url: str | None = Field(default=None, description="an external status URL to poll")
+
+
+class StatusComponentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    name: str
+    position: int
+    manual_status: str | None
+    check_url: str | None
