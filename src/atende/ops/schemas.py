@@ -355,3 +355,27 @@ class StatusComponentOut(BaseModel):
     position: int
     manual_status: str | None
     check_url: str | None
+
+
+class AccessRequestOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    email: str
+    team: str
+    role_wanted: str
+    reason: str
+    status: str
+    decided_by: str | None
+    decided_at: UtcDatetime | None
+    decision_note: str | None
+    user_id: int | None
+    created_at: UtcDatetime
+
+
+class AccessDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: str | None = Field(default=None, description="grant another role than the one asked")
+    note: str = ""
