@@ -1,0 +1,1 @@
+"""TaskRouter v1-compatible API: workspaces, workers, queues, workflows, tasks, reservations."""

@@ -1,0 +1,58 @@
+"""The TaskRouter v1-compatible API (`/v1/Workspaces/...`) and the routing manager's wiring.
+
+Statistics routes come first: `/Workers/Statistics` must not be taken for a worker SID."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from atende.runtime import Runtime
+from atende.taskrouter.assignment_callback import (
+    REPLY_KIND,
+    queue_assignment_callbacks,
+    reply_handler,
+)
+from atende.taskrouter.routing_manager import RoutingManager
+from atende.taskrouter.service_base import MANAGER_KEY
+from atende.taskrouter.web import (
+    routes_activities,
+    routes_events,
+    routes_reservations,
+    routes_statistics,
+    routes_task_channels,
+    routes_task_queues,
+    routes_tasks,
+    routes_workers,
+    routes_workflows,
+    routes_workspaces,
+)
+
+router = APIRouter(tags=["taskrouter"], include_in_schema=False)
+for module in (
+    routes_statistics,
+    routes_workspaces,
+    routes_activities,
+    routes_task_channels,
+    routes_task_queues,
+    routes_workflows,
+    routes_workers,
+    routes_reservations,
+    routes_tasks,
+    routes_events,
+):
+    router.include_router(module.router)
+
+
+def setup(runtime: Runtime) -> None:
+    manager = RoutingManager(runtime)
+    manager.after_command.append(queue_assignment_callbacks)
+    runtime.services[MANAGER_KEY] = manager
+
+    async def start() -> None:
+        outbox = runtime.services.get("outbox")
+        if outbox is not None:
+            outbox.reply_handlers[REPLY_KIND] = reply_handler(runtime)
+        await manager.load_all()
+
+    runtime.on_start(start)
+    runtime.add_job("taskrouter.timers", manager.run_timers)

@@ -1,0 +1,276 @@
+"""One routing engine per workspace in memory, kept equal to the database.
+
+Every command on a workspace runs under that workspace's lock, which is held until the
+transaction ends: engine call, the changed rows, the events, then the commit at the request (or
+job) boundary. If the transaction rolls back after the engine changed, the workspace is dropped
+from memory and reloaded from the database on next use, so memory never holds what the database
+does not.
+
+Timers live in the engines; one background job sleeps until the earliest deadline of any
+workspace (woken early when a commit may have set an earlier one) and advances the engines that
+are due, each in its own transaction. Deadlines are persisted instants, so after a restart the
+reloaded engines fire them at the moment they were meant to."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+
+from atende.events.record import WebhookTarget, record_events
+from atende.routing.engine import RoutingEngine
+from atende.routing.events import RoutingEvent
+from atende.runtime import Runtime
+from atende.sids import new_sid
+from atende.taskrouter import models
+from atende.taskrouter.errors import not_found
+from atende.taskrouter.event_records import SYSTEM, Actor, records_for
+from atende.taskrouter.persistence import load_snapshot, save_changes, settings_of
+from atende.taskrouter.statistics.cumulative import record_cumulative
+from atende.taskrouter.statistics.realtime import RealtimeCounters
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Action = Callable[[RoutingEngine], list[RoutingEvent]]
+CommandHook = Callable[[AsyncSession, "WorkspaceRouting", list[RoutingEvent]], None]
+
+_HELD = "atende.taskrouter.held"
+_DIRTY = "atende.taskrouter.dirty"
+_COMMITTED = "atende.taskrouter.committed"
+_DELETED = "atende.taskrouter.deleted"
+MAX_SLEEP = 30.0
+
+
+def webhook_target(row: models.Workspace) -> WebhookTarget | None:
+    if not row.event_callback_url:
+        return None
+    events = None
+    if row.events_filter:
+        events = frozenset(part.strip() for part in row.events_filter.split(",") if part.strip())
+    return WebhookTarget(
+        url=row.event_callback_url,
+        account_sid=row.account_sid,
+        workspace_name=row.friendly_name,
+        events_filter=events,
+    )
+
+
+@dataclass
+class WorkspaceRouting:
+    """What one workspace holds in memory: its engine and the counters derived from it."""
+
+    sid: str
+    account_sid: str
+    friendly_name: str
+    engine: RoutingEngine
+    realtime: RealtimeCounters
+    webhook: WebhookTarget | None = None
+    assignment_callbacks: dict[str, str] = field(default_factory=dict)
+    """Workflow SID -> AssignmentCallbackUrl, for workflows that have one."""
+
+    def describe(self, row: models.Workspace) -> None:
+        self.account_sid = row.account_sid
+        self.friendly_name = row.friendly_name
+        self.webhook = webhook_target(row)
+
+
+class RoutingManager:
+    def __init__(self, runtime: Runtime, clock: Clock = time.time) -> None:
+        self.runtime = runtime
+        self.clock = clock
+        self._workspaces: dict[str, WorkspaceRouting] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._wake = asyncio.Event()
+        self._dropped: set[str] = set()
+        self.after_command: list[CommandHook] = []
+        """Called with each command's events inside its transaction (e.g. to queue the
+        workflow's assignment callback)."""
+
+    # ---------------------------------------------------------------- commands
+
+    async def workspace(self, session: AsyncSession, workspace_sid: str) -> WorkspaceRouting:
+        """The workspace's routing state, locked for this session's transaction."""
+        await self._acquire(session, workspace_sid)
+        state = self._workspaces.get(workspace_sid)
+        if state is None:
+            state = await self._load(session, workspace_sid)
+        return state
+
+    async def execute(
+        self,
+        session: AsyncSession,
+        workspace_sid: str,
+        action: Action,
+        *,
+        actor: Actor = SYSTEM,
+        attribute_texts: Mapping[str, str] | None = None,
+    ) -> list[RoutingEvent]:
+        """Run one engine command and write what it changed, within the caller's transaction.
+
+        A refused command (RoutingError) changes nothing and propagates unchanged."""
+        state = await self.workspace(session, workspace_sid)
+        events = action(state.engine)
+        session.info.setdefault(_DIRTY, set()).add(workspace_sid)
+        await self._write(session, state, events, actor, attribute_texts)
+        return events
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        state: WorkspaceRouting,
+        events: list[RoutingEvent],
+        actor: Actor,
+        attribute_texts: Mapping[str, str] | None = None,
+    ) -> None:
+        engine = state.engine
+        changes = engine.drain_changes()
+        state.realtime.observe(engine, changes)
+        await save_changes(session, state.sid, engine, changes, attribute_texts)
+        await record_cumulative(session, state.sid, engine, events)
+        await record_events(session, records_for(state.sid, events, engine, actor), state.webhook)
+        for hook in self.after_command:
+            hook(session, state, events)
+
+    def forget(self, session: AsyncSession, workspace_sid: str) -> None:
+        """Drop a deleted workspace from memory once this transaction commits."""
+        session.info.setdefault(_DIRTY, set()).add(workspace_sid)
+        session.info.setdefault(_DELETED, set()).add(workspace_sid)
+
+    def loaded(self, workspace_sid: str) -> WorkspaceRouting | None:
+        """The in-memory state, if loaded; for reads that need no lock (statistics)."""
+        return self._workspaces.get(workspace_sid)
+
+    # ----------------------------------------------------------------- loading
+
+    async def _load(self, session: AsyncSession, workspace_sid: str) -> WorkspaceRouting:
+        row = await session.get(models.Workspace, workspace_sid)
+        if row is None:
+            raise not_found(f"/Workspaces/{workspace_sid}")
+        snapshot = await load_snapshot(session, row)
+        engine = RoutingEngine(self.clock, new_sid, settings_of(row))
+        catch_up = engine.restore(snapshot)
+        realtime = await RealtimeCounters.load(session, workspace_sid, engine)
+        state = WorkspaceRouting(
+            sid=workspace_sid,
+            account_sid=row.account_sid,
+            friendly_name=row.friendly_name,
+            engine=engine,
+            realtime=realtime,
+            webhook=webhook_target(row),
+        )
+        workflows = await session.execute(
+            select(models.Workflow.sid, models.Workflow.assignment_callback_url).where(
+                models.Workflow.workspace_sid == workspace_sid
+            )
+        )
+        state.assignment_callbacks = {sid: url for sid, url in workflows if url}
+        self._workspaces[workspace_sid] = state
+        session.info.setdefault(_DIRTY, set()).add(workspace_sid)
+        await self._write(session, state, catch_up, SYSTEM)
+        return state
+
+    async def load_all(self) -> None:
+        """At start-up: every workspace, so timers that fell due while down fire now."""
+        async with self.runtime.sessions() as session:
+            sids = list((await session.execute(select(models.Workspace.sid))).scalars())
+        for sid in sids:
+            async with self.runtime.sessions() as session:
+                await self.workspace(session, sid)
+                await session.commit()
+
+    # ----------------------------------------------------------------- locking
+
+    async def _acquire(self, session: AsyncSession, workspace_sid: str) -> None:
+        held: set[str] = session.info.setdefault(_HELD, set())
+        if workspace_sid in held:
+            return
+        if not session.in_transaction():
+            await session.connection()
+        self._install_hooks(session)
+        lock = self._locks.setdefault(workspace_sid, asyncio.Lock())
+        await lock.acquire()
+        held.add(workspace_sid)
+
+    def _install_hooks(self, session: AsyncSession) -> None:
+        sync_session = session.sync_session
+        if not sa_event.contains(sync_session, "after_transaction_end", self._transaction_ended):
+            sa_event.listen(sync_session, "after_commit", self._committed)
+            sa_event.listen(sync_session, "after_transaction_end", self._transaction_ended)
+
+    def _committed(self, sync_session: Session) -> None:
+        sync_session.info[_COMMITTED] = True
+
+    def _transaction_ended(self, sync_session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is not None or transaction.nested:
+            return
+        info = sync_session.info
+        committed = info.pop(_COMMITTED, False)
+        dirty: set[str] = info.pop(_DIRTY, set())
+        deleted: set[str] = info.pop(_DELETED, set())
+        for sid in deleted if committed else dirty:
+            self._workspaces.pop(sid, None)
+        if not committed and dirty - deleted:
+            self._dropped |= dirty - deleted
+            self._wake.set()
+        for sid in info.pop(_HELD, set()):
+            self._locks[sid].release()
+        if committed and dirty:
+            self._wake.set()
+
+    # ------------------------------------------------------------------ timers
+
+    def next_deadline(self) -> float | None:
+        deadlines = [
+            deadline
+            for state in self._workspaces.values()
+            if (deadline := state.engine.next_deadline()) is not None
+        ]
+        return min(deadlines, default=None)
+
+    async def advance_due(self) -> None:
+        """Fire the deadlines due now, one transaction per workspace."""
+        now = self.clock()
+        due = [
+            sid
+            for sid, state in list(self._workspaces.items())
+            if (deadline := state.engine.next_deadline()) is not None and deadline <= now
+        ]
+        for sid in due:
+            try:
+                async with self.runtime.sessions() as session:
+                    await self.execute(session, sid, lambda engine: engine.advance())
+                    await session.commit()
+            except Exception:
+                log.exception("advancing the timers of workspace %s failed", sid)
+
+    async def run_timers(self) -> None:
+        """The background job: sleep until the earliest deadline, advance, repeat."""
+        while True:
+            self._wake.clear()
+            await self._reload_dropped()
+            await self.advance_due()
+            deadline = self.next_deadline()
+            wait = MAX_SLEEP if deadline is None else min(MAX_SLEEP, deadline - self.clock())
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _reload_dropped(self) -> None:
+        """Workspaces dropped after a failed transaction must keep their timers running."""
+        dropped, self._dropped = self._dropped, set()
+        for sid in dropped - self._workspaces.keys():
+            try:
+                async with self.runtime.sessions() as session:
+                    await self.workspace(session, sid)
+                    await session.commit()
+            except Exception:
+                log.exception("reloading workspace %s failed", sid)

@@ -1,0 +1,273 @@
+"""Use cases of tasks and reservations: the work itself, from creation to completion."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import delete
+
+from atende.routing.events import EventType, ResourceType, RoutingEvent
+from atende.routing.model import TaskStatus
+from atende.sids import new_sid
+from atende.taskrouter import models
+from atende.taskrouter.errors import invalid, missing, not_found
+from atende.taskrouter.persistence import to_epoch
+from atende.taskrouter.service_base import ServiceBase
+from atende.taskrouter.worker_service import Attributes, attributes_pair, check_version
+
+VOICE_INSTRUCTIONS = ("dequeue", "call", "redirect", "conference", "supervise")
+"""Instructions the voice channel carries out; they are recorded on the reservation."""
+
+
+class TaskCommands(ServiceBase):
+    # ------------------------------------------------------------------- tasks
+
+    async def task(self, workspace_sid: str, sid: str) -> models.Task:
+        row = await self.repo.task(workspace_sid, sid)
+        if row is None:
+            raise not_found(f"/Workspaces/{workspace_sid}/Tasks/{sid}")
+        return row
+
+    async def _default_workflow(self, workspace_sid: str) -> str:
+        """TaskRouter lets a task omit the workflow when the workspace has only one."""
+        sids = await self.repo.workflow_sids(workspace_sid)
+        if len(sids) != 1:
+            raise missing("WorkflowSid")
+        return sids[0]
+
+    async def create_task(
+        self,
+        workspace_sid: str,
+        workflow_sid: str | None,
+        attributes: Attributes | None = None,
+        task_channel: str = "default",
+        priority: int | None = None,
+        timeout: int | None = None,
+        *,
+        virtual_start_time: datetime | None = None,
+        routing_target: str | None = None,
+        ignore_capacity: bool | None = None,
+    ) -> models.Task:
+        """Create a task and route it at once; returns its row (reserved already, if a worker
+        was free)."""
+        state = await self.routing(workspace_sid)
+        workflow = workflow_sid or await self._default_workflow(workspace_sid)
+        if workflow not in state.engine.workflows:
+            raise invalid("WorkflowSid", f"no workflow {workflow} in this workspace")
+        if task_channel not in state.engine.task_channels and not any(
+            channel.unique_name == task_channel for channel in state.engine.task_channels.values()
+        ):
+            raise invalid("TaskChannel", f"no task channel {task_channel!r} in this workspace")
+        text, parsed = attributes_pair(attributes if attributes is not None else "{}")
+        sid = new_sid("WT")
+        start = None if virtual_start_time is None else to_epoch(virtual_start_time)
+        await self.execute(
+            workspace_sid,
+            lambda engine: engine.create_task(
+                sid=sid,
+                workflow_sid=workflow,
+                attributes=parsed,
+                priority=priority,
+                task_channel=task_channel,
+                timeout=timeout,
+                virtual_start_time=start,
+            ),
+            parameter="Priority" if priority is not None else "Timeout",
+            attribute_texts={sid: text},
+        )
+        row = await self.task(workspace_sid, sid)
+        if routing_target is not None or ignore_capacity:
+            row.routing_target = routing_target
+            row.ignore_capacity = bool(ignore_capacity)
+        return row
+
+    async def update_task(
+        self,
+        workspace_sid: str,
+        sid: str,
+        *,
+        attributes: Attributes | None = None,
+        assignment_status: str | None = None,
+        reason: str | None = None,
+        priority: int | None = None,
+        task_channel: str | None = None,
+        virtual_start_time: datetime | None = None,
+        if_match: str | None = None,
+    ) -> models.Task:
+        row = await self.task(workspace_sid, sid)
+        check_version(if_match, row.version)
+        state = await self.routing(workspace_sid)
+        if sid not in state.engine.tasks:
+            raise invalid("AssignmentStatus", f"task {sid} is {row.assignment_status}")
+        if task_channel is not None and task_channel not in (
+            row.task_channel_sid,
+            state.engine.task_channels[row.task_channel_sid].unique_name,
+        ):
+            raise invalid("TaskChannel", "a task's channel cannot change")
+        if virtual_start_time is not None:
+            raise invalid("VirtualStartTime", "can only be set when the task is created")
+        texts: dict[str, str] = {}
+        parsed = None
+        if attributes is not None:
+            texts[sid], parsed = attributes_pair(attributes)
+        status = assignment_status
+        await self.execute(
+            workspace_sid,
+            lambda engine: engine.update_task(
+                sid, attributes=parsed, priority=priority, assignment_status=status, reason=reason
+            ),
+            parameter="AssignmentStatus" if status is not None else "Priority",
+            attribute_texts=texts,
+        )
+        return await self.task(workspace_sid, sid)
+
+    async def cancel_task(
+        self, workspace_sid: str, sid: str, reason: str | None = None
+    ) -> models.Task:
+        return await self.update_task(
+            workspace_sid, sid, assignment_status=TaskStatus.CANCELED.value, reason=reason
+        )
+
+    async def complete_task(
+        self, workspace_sid: str, sid: str, reason: str | None = None
+    ) -> models.Task:
+        return await self.update_task(
+            workspace_sid, sid, assignment_status=TaskStatus.COMPLETED.value, reason=reason
+        )
+
+    async def delete_task(
+        self, workspace_sid: str, sid: str, *, if_match: str | None = None
+    ) -> None:
+        row = await self.task(workspace_sid, sid)
+        check_version(if_match, row.version)
+        state = await self.routing(workspace_sid)
+        if sid in state.engine.tasks:
+            await self.execute(
+                workspace_sid, lambda engine: engine.delete_task(sid), parameter="Sid"
+            )
+            return
+        # A finished task the engine has already let go: only its rows and counters remain.
+        await self.session.execute(
+            delete(models.Reservation).where(models.Reservation.task_sid == sid)
+        )
+        await self.session.delete(row)
+        state.realtime.forget_finished_task(row)
+        event = RoutingEvent(
+            EventType.TASK_DELETED,
+            self.manager.clock(),
+            ResourceType.TASK,
+            sid,
+            task_sid=sid,
+            task_attributes=json.loads(row.attributes),
+            task_priority=row.priority,
+            task_assignment_status=row.assignment_status,
+            task_created_at=to_epoch(row.date_created),
+            task_reason=row.reason,
+            task_channel_sid=row.task_channel_sid,
+            queue_sid=row.task_queue_sid,
+            workflow_sid=row.workflow_sid,
+        )
+        await self.execute(workspace_sid, lambda engine: [event], parameter="Sid")
+
+    # ------------------------------------------------------------ reservations
+
+    async def reservation(
+        self,
+        workspace_sid: str,
+        sid: str,
+        *,
+        task_sid: str | None = None,
+        worker_sid: str | None = None,
+    ) -> models.Reservation:
+        row = await self.repo.reservation(
+            workspace_sid, sid, task_sid=task_sid, worker_sid=worker_sid
+        )
+        if row is None:
+            parent = f"Tasks/{task_sid}" if task_sid else f"Workers/{worker_sid}"
+            raise not_found(f"/Workspaces/{workspace_sid}/{parent}/Reservations/{sid}")
+        return row
+
+    async def accept_reservation(self, workspace_sid: str, sid: str) -> models.Reservation:
+        return await self.update_reservation(workspace_sid, sid, status="accepted")
+
+    async def reject_reservation(
+        self, workspace_sid: str, sid: str, activity_sid: str | None = None
+    ) -> models.Reservation:
+        return await self.update_reservation(
+            workspace_sid, sid, status="rejected", worker_activity_sid=activity_sid
+        )
+
+    async def complete_reservation(self, workspace_sid: str, sid: str) -> models.Reservation:
+        return await self.update_reservation(workspace_sid, sid, status="completed")
+
+    async def update_reservation(
+        self,
+        workspace_sid: str,
+        sid: str,
+        *,
+        task_sid: str | None = None,
+        worker_sid: str | None = None,
+        status: str | None = None,
+        worker_activity_sid: str | None = None,
+        instruction: str | None = None,
+        instruction_params: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> models.Reservation:
+        """Accept, reject, wrap up or complete a reservation, and/or record a voice
+        instruction (dequeue, call, redirect, conference) for the voice channel."""
+        row = await self.reservation(workspace_sid, sid, task_sid=task_sid, worker_sid=worker_sid)
+        check_version(if_match, row.version)
+        state = await self.routing(workspace_sid)
+        if worker_activity_sid is not None and worker_activity_sid not in state.engine.activities:
+            raise invalid("WorkerActivitySid", f"no activity {worker_activity_sid}")
+        if instruction is not None:
+            self._record_instruction(row, instruction, instruction_params or {})
+        if status is not None:
+            await self._change_status(workspace_sid, row, status, worker_activity_sid)
+        return await self.reservation(workspace_sid, sid)
+
+    def _record_instruction(
+        self, row: models.Reservation, instruction: str, params: Mapping[str, str]
+    ) -> None:
+        name = instruction.lower()
+        if name not in VOICE_INSTRUCTIONS:
+            raise invalid("Instruction", f"{instruction!r} is not one of {VOICE_INSTRUCTIONS}")
+        if row.reservation_status not in ("pending", "accepted"):
+            raise invalid("Instruction", f"reservation {row.sid} is {row.reservation_status}")
+        row.instruction = name
+        row.instruction_params = json.dumps(dict(params), sort_keys=True)
+
+    async def _change_status(
+        self,
+        workspace_sid: str,
+        row: models.Reservation,
+        status: str,
+        worker_activity_sid: str | None,
+    ) -> None:
+        sid = row.sid
+        commands = {
+            "accepted": lambda engine: engine.accept_reservation(sid),
+            "rejected": lambda engine: engine.reject_reservation(
+                sid, activity_sid=worker_activity_sid
+            ),
+            "wrapping": lambda engine: engine.wrap_reservation(sid),
+            "completed": lambda engine: engine.complete_reservation(sid),
+        }
+        command = commands.get(status)
+        if command is None:
+            raise invalid("ReservationStatus", f"a reservation cannot be set to {status!r}")
+        await self.execute(
+            workspace_sid, command, parameter="ReservationStatus", transition_conflict=True
+        )
+        if status == "rejected":
+            return
+        if worker_activity_sid is not None:
+            worker = row.worker_sid
+            activity = worker_activity_sid
+            await self.execute(
+                workspace_sid,
+                lambda engine: engine.set_worker_activity(worker, activity),
+                parameter="WorkerActivitySid",
+            )
