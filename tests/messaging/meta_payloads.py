@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 
 APP_SECRET = "meta-app-secret"
@@ -15,7 +16,8 @@ DISPLAY_NUMBER = "15550783881"
 CUSTOMER_WA_ID = "5511987654321"
 CUSTOMER_E164 = "+5511987654321"
 CUSTOMER_NAME = "Maria Souza"
-TIMESTAMP = 1_764_000_000
+# A minute ago: messages inside WhatsApp's 24-hour window unless a test says otherwise.
+TIMESTAMP = int(time.time()) - 60
 
 
 def sign(body: bytes, secret: str = APP_SECRET) -> str:
