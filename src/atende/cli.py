@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated, TypeVar
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.auth.models import Role
 from atende.auth.service import AuthError, AuthService
 from atende.config import Settings
-from atende.db.engine import create_engine, session_factory
 from atende.db.migrate import upgrade
+from atende.runtime import Runtime
+from atende.simulation.cli import simulate_app
 
 app = typer.Typer(help="Atende: an open-source programmable contact center.", no_args_is_help=True)
 account_app = typer.Typer(help="TaskRouter-compatible API accounts.", no_args_is_help=True)
@@ -22,24 +25,24 @@ user_app = typer.Typer(help="People who sign in to the desk.", no_args_is_help=T
 app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
+app.add_typer(simulate_app, name="simulate")
 
 T = TypeVar("T")
 
 
-def run_in_session(action: Callable[[AuthService], Awaitable[T]]) -> T:
-    """Migrate, run one unit of work against the configured database and commit it."""
-    settings = Settings.from_env()
-    upgrade(settings.database_url)
+def run_in_session(action: Callable[[AsyncSession, Runtime], Awaitable[T]]) -> T:
+    """Migrate, then run one unit of work with every domain's services attached, and commit."""
+    settings = replace(Settings.from_env(), run_background=False)
 
     async def go() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session:
-                result = await action(AuthService(session))
-                await session.commit()
-                return result
-        finally:
-            await engine.dispose()
+        from atende.app import create_app
+
+        app = create_app(settings)
+        runtime: Runtime = app.state.runtime
+        async with app.router.lifespan_context(app), runtime.sessions() as session:
+            result = await action(session, runtime)
+            await session.commit()
+            return result
 
     return asyncio.run(go())
 
@@ -65,12 +68,24 @@ def serve(
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    traffic: Annotated[bool, typer.Option(help="simulated customers and agents")] = True,
+) -> None:
+    """Run the server with a seeded contact center and simulated calls and chats."""
+    from atende.demo.command import run_demo
+
+    run_demo(host, port, traffic=traffic)
+
+
 @account_app.command("create")
 def account_create(name: Annotated[str, typer.Option(help="a friendly name")]) -> None:
     """Print the SID and token that authenticate the TaskRouter-compatible API."""
 
-    async def action(auth: AuthService) -> dict[str, str]:
-        created = await auth.create_account(name)
+    async def action(session: AsyncSession, _runtime: Runtime) -> dict[str, str]:
+        created = await AuthService(session).create_account(name)
         return {"account_sid": created.account_sid, "auth_token": created.auth_token}
 
     typer.echo(json.dumps(run_in_session(action)))
@@ -83,8 +98,8 @@ def token_create(
 ) -> None:
     """Print a bearer token for the native API."""
 
-    async def action(auth: AuthService) -> str:
-        return await auth.create_token(name, role)
+    async def action(session: AsyncSession, _runtime: Runtime) -> str:
+        return await AuthService(session).create_token(name, role)
 
     typer.echo(run_in_session(action))
 

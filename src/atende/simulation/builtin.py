@@ -55,7 +55,7 @@ DEMO_SHIFTS: dict[str, tuple[tuple[str, str], ...]] = {
     "diego": EARLY,
     "elisa": EARLY,
     "fabio": NOON,
-    "gabriela": MID,
+    "gabriela": LATE,
     "heitor": LATE,
     "isabela": EARLY,
     "joao": NOON,
