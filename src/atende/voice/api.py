@@ -234,9 +234,8 @@ async def complete(
 
 
 @voice.get("/dispositions", response_model=list[str])
-async def dispositions(principal: AnyUser, runtime: RuntimeDep) -> list[str]:
-    config: VoiceConfig = runtime.services["voice.config"]
-    return list(config.dispositions)
+async def dispositions(principal: AnyUser, session: DbSession, runtime: RuntimeDep) -> list[str]:
+    return await CallService(session, runtime).dispositions()
 
 
 @voice.get("/token", response_model=TokenOut)

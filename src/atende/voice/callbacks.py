@@ -73,6 +73,9 @@ class CallbackService(AssignmentService):
             worker_sid=query.get("worker"),
             address=params.get("To", ""),
             status="queued",
+            in_conference=False,
+            on_hold=False,
+            muted=False,
         )
         self.session.add(leg)
         if role == "customer" and call.customer_call_sid != carrier_sid:
@@ -191,6 +194,9 @@ class CallbackService(AssignmentService):
             worker_sid=worker or None,
             address="",
             status="in-progress",
+            in_conference=False,
+            on_hold=False,
+            muted=False,
         )
         self.session.add(leg)
         if role == "customer" and call.customer_call_sid != leg.call_sid:

@@ -268,7 +268,7 @@ class CallService(CallbackService):
 
     async def wrap_up(self, call: Call, disposition: str | None, notes: str | None) -> Call:
         if disposition is not None:
-            self._check_disposition(disposition)
+            await self._check_disposition(disposition)
             call.disposition = disposition
         if notes is not None:
             call.notes = notes
@@ -282,7 +282,7 @@ class CallService(CallbackService):
 
     async def complete(self, call: Call, disposition: str | None, notes: str | None) -> Call:
         if disposition is not None:
-            self._check_disposition(disposition)
+            await self._check_disposition(disposition)
             call.disposition = disposition
         if notes is not None:
             call.notes = notes
@@ -301,10 +301,15 @@ class CallService(CallbackService):
         await emit(self.session, call, "completed", f"Call {call.sid} completed")
         return call
 
-    def _check_disposition(self, disposition: str) -> None:
-        if disposition not in self.config.dispositions:
-            choices = ", ".join(self.config.dispositions)
-            raise Problem(422, "Unknown disposition", f"disposition: choose one of {choices}")
+    async def dispositions(self) -> list[str]:
+        """The desk's configured codes; ATENDE_VOICE_DISPOSITIONS until an admin sets some."""
+        return await self.repo.active_dispositions() or list(self.config.dispositions)
+
+    async def _check_disposition(self, disposition: str) -> None:
+        choices = await self.dispositions()
+        if disposition not in choices:
+            listed = ", ".join(choices)
+            raise Problem(422, "Unknown disposition", f"disposition: choose one of {listed}")
 
     # -------------------------------------------------------------- outbound
 
@@ -328,6 +333,11 @@ class CallService(CallbackService):
             workflow_sid=channel.workflow_sid or self.runtime.settings.default_workflow_sid,
             worker_sid=principal.worker_sid,
             attributes={},
+            step=0,
+            on_hold=False,
+            callback_requested=False,
+            abandoned=False,
+            short_abandon=False,
             created_at=now,
             queued_at=now,
             updated_at=now,

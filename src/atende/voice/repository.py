@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.db.base import utcnow
+from atende.desk.models import Disposition
 from atende.taskrouter import models as tr
 from atende.voice.models import Call, CallLeg, Recording, VoiceChannel, VoiceWebhook
 
@@ -173,6 +174,17 @@ class VoiceRepository:
             .limit(limit)
         )
         return result.scalars().all()
+
+    # ------------------------------------------------------------ desk (reads)
+
+    async def active_dispositions(self) -> list[str]:
+        """The wrap-up codes administrators keep in the desk, in their order."""
+        result = await self.session.execute(
+            select(Disposition.code)
+            .where(Disposition.active.is_(True))
+            .order_by(Disposition.position, Disposition.code)
+        )
+        return list(result.scalars())
 
     # ------------------------------------------------------ TaskRouter (reads)
 

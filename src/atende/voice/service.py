@@ -86,6 +86,11 @@ class VoiceService(VoiceContext):
             workspace_sid=channel.workspace_sid,
             workflow_sid=channel.workflow_sid or self.runtime.settings.default_workflow_sid,
             attributes={},
+            step=0,
+            on_hold=False,
+            callback_requested=False,
+            abandoned=False,
+            short_abandon=False,
             created_at=now,
             updated_at=now,
         )
@@ -98,6 +103,9 @@ class VoiceService(VoiceContext):
                 role="customer",
                 address=call.customer_number,
                 status=call.status,
+                in_conference=False,
+                on_hold=False,
+                muted=False,
             )
         )
         state = FlowState.begin(
