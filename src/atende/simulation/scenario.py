@@ -36,6 +36,9 @@ from atende.simulation.distributions import Distribution, ScenarioError
 
 DAY = 86_400.0
 DEFAULT_ACCEPT_DELAY = Distribution("constant", 2.0)
+_ROOT_KEYS = frozenset(
+    {"name", "day_start", "interval_minutes", "channels", "queues", "workflow", "demand", "agents"}
+)
 
 
 def stable_sid(prefix: str, name: str) -> str:
@@ -246,6 +249,9 @@ def load_scenario(path: Path) -> Scenario:
 def scenario_from_data(data: Any) -> Scenario:
     """Validate ``data`` and build the scenario; errors name the JSON path at fault."""
     root = _object(data, "scenario")
+    unknown = sorted(set(root) - _ROOT_KEYS)
+    if unknown:
+        raise ScenarioError(unknown[0], "unknown key")
     interval_minutes = _number(root.get("interval_minutes", 30), "interval_minutes")
     if interval_minutes <= 0:
         raise ScenarioError("interval_minutes", "must be positive")
