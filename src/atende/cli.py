@@ -15,6 +15,7 @@ from atende.auth.models import Role
 from atende.auth.service import AuthError, AuthService
 from atende.config import Settings
 from atende.db.migrate import upgrade
+from atende.errors import TwilioError
 from atende.runtime import Runtime
 from atende.simulation.cli import simulate_app
 
@@ -115,18 +116,24 @@ def user_create(
 ) -> None:
     """Create a login; for an agent with a workspace, also its worker."""
 
-    async def action(auth: AuthService) -> dict[str, object]:
-        user = await auth.create_user(email, role, password=password, workspace_sid=workspace)
-        return {
-            "id": user.id,
-            "email": user.email,
-            "role": user.role,
-            "worker_sid": user.worker_sid,
-        }
+    async def action(session: AsyncSession, runtime: Runtime) -> dict[str, object]:
+        worker_sid = None
+        if role is Role.AGENT and workspace is not None:
+            from atende.taskrouter.service import TaskRouterService
+
+            attributes = {"email": email, "contact_uri": f"client:{email.split('@')[0]}"}
+            worker = await TaskRouterService(session, runtime).create_worker(
+                workspace, email, attributes=json.dumps(attributes)
+            )
+            worker_sid = worker.sid
+        user = await AuthService(session).create_user(
+            email, role, password=password, workspace_sid=workspace, worker_sid=worker_sid
+        )
+        return {"id": user.id, "email": user.email, "role": user.role, "worker_sid": worker_sid}
 
     try:
         typer.echo(json.dumps(run_in_session(action)))
-    except AuthError as exc:
+    except (AuthError, TwilioError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
 
