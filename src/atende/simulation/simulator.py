@@ -243,6 +243,8 @@ class Simulation:
     def run(self, progress: Progress | None = None) -> SimulationResult:
         """Simulate until every interval has passed plus the drain time; ``progress`` gets
         the share of simulated time done, now and then."""
+        if self._sequence:
+            raise RuntimeError("a Simulation runs once; create another for another run")
         self._set_up()
         events = self._events
         engine = self.engine
