@@ -7,11 +7,27 @@ tasks, conversations and calls."""
 from __future__ import annotations
 
 from fastapi import APIRouter
+from sqlalchemy.exc import IntegrityError
 
-from atende.desk import pages, settings_api, static_files
+from atende.desk import agent_api, pages, settings_api, static_files
+from atende.desk.defaults import ensure_defaults
+from atende.runtime import Runtime
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(static_files.router)
 router.include_router(settings_api.router)
+router.include_router(agent_api.router)
 
+
+def setup(runtime: Runtime) -> None:
+    async def seed_defaults() -> None:
+        async with runtime.sessions() as session:
+            await ensure_defaults(session)
+            try:
+                await session.commit()
+            except IntegrityError:
+                # Another node starting at the same moment seeded them first.
+                await session.rollback()
+
+    runtime.on_start(seed_defaults)

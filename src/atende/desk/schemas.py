@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -87,3 +88,101 @@ class WorkflowVerdict(BaseModel):
     filter_name: str | None = None
     steps: list[RouteStep] = []
     leaves_workflow: bool = False
+
+
+class ChannelLoad(BaseModel):
+    channel: str
+    capacity: int
+    used: int
+
+
+class WorkItem(BaseModel):
+    """An offer (reservation pending) or a piece of work the agent holds."""
+
+    reservation_sid: str
+    reservation_status: str
+    task_sid: str
+    task_status: str
+    channel: str
+    queue_sid: str
+    queue_name: str | None
+    attributes: dict[str, Any]
+    customer_name: str | None
+    customer_address: str | None
+    protocol: str | None
+    conversation_sid: str | None
+    call_sid: str | None
+    created_at: datetime
+    accepted_at: datetime | None
+    timeout_at: datetime | None
+
+
+class WorkerView(BaseModel):
+    sid: str
+    name: str
+    activity_sid: str
+    activity_name: str
+    available: bool
+    state: str
+    since: datetime
+    team: str
+    skills: list[str]
+    languages: list[str]
+    capacity: list[ChannelLoad]
+    work: list[WorkItem]
+
+
+class ActivityView(BaseModel):
+    sid: str
+    name: str
+    available: bool
+
+
+class AgentState(BaseModel):
+    """Everything the agent desktop shows; `last_seq` is where its push stream resumes."""
+
+    now: datetime
+    last_seq: int
+    workspace_sid: str
+    worker: WorkerView
+    activities: list[ActivityView]
+    work: list[WorkItem]
+    dispositions: list[DispositionOut]
+    canned_responses: list[CannedResponseOut]
+
+
+class ActivityChange(BaseModel):
+    activity_sid: str = Field(min_length=34, max_length=34)
+
+
+class Completion(BaseModel):
+    disposition_code: str = Field(min_length=1, max_length=60)
+    note: str = Field(default="", max_length=4000)
+
+
+class HistoryEntry(BaseModel):
+    conversation_sid: str
+    channel: str
+    protocol: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+    disposition: str | None
+    summary: str | None
+
+
+class CustomerPanel(BaseModel):
+    protocol: str | None
+    contact: dict[str, Any]
+    collected: dict[str, Any]
+    crm: dict[str, Any] | None
+    history: list[HistoryEntry]
+
+
+class TransferTarget(BaseModel):
+    sid: str
+    name: str
+
+
+class TransferTargets(BaseModel):
+    queues: list[TransferTarget]
+    workers: list[TransferTarget]

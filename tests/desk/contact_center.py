@@ -1,0 +1,136 @@
+"""A small contact center for the desk's tests, built through the TaskRouter service from the
+demo company's data: its activities, channels, queues, workflow, agents with logins, a
+supervisor and an administrator."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+
+from atende.auth.models import Role
+from atende.auth.service import AuthService
+from atende.demo import company
+from atende.runtime import Runtime
+from atende.taskrouter.service import TaskRouterService
+
+PASSWORD = "senha-bem-forte"
+DOMAIN = "corretora.com.br"
+
+
+@dataclass
+class ContactCenter:
+    workspace_sid: str
+    workflow_sid: str
+    activities: dict[str, str] = field(default_factory=dict)
+    queues: dict[str, str] = field(default_factory=dict)
+    workers: dict[str, str] = field(default_factory=dict)
+
+    def email(self, user: str) -> str:
+        return f"{user}@{DOMAIN}"
+
+
+AGENTS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("Ana Souza", "ana", ("auto", "relacionamento"), "Vendas"),
+    ("Bruno Lima", "bruno", ("auto", "residencial"), "Vendas"),
+    ("Elisa Prado", "elisa", ("relacionamento", "retencao", "ouvidoria"), "Relacionamento"),
+)
+
+
+async def seed(runtime: Runtime, agents: int | None = None) -> ContactCenter:
+    """Agents start Offline; `agents` adds that many extra generated ones (for big teams)."""
+    async with runtime.sessions() as session:
+        service = TaskRouterService(session, runtime)
+        workspace = await service.create_workspace("AC" + "0" * 32, company.WORKSPACE_NAME)
+        sid = workspace.sid
+        engine = (await service.routing(sid)).engine
+        activities = {a.friendly_name: a.sid for a in engine.activities.values()}
+        for name, available in company.ACTIVITIES:
+            if name not in activities:
+                activities[name] = (await service.create_activity(sid, name, available)).sid
+        channels = {c.unique_name for c in engine.task_channels.values()}
+        for unique_name, name, _capacity in company.CHANNELS:
+            if unique_name not in channels:
+                await service.create_task_channel(sid, name, unique_name)
+        queues = {}
+        for queue in company.QUEUES:
+            row = await service.create_task_queue(
+                sid, queue.name, target_workers=queue.target_workers
+            )
+            queues[queue.key] = row.sid
+        workflow = await service.create_workflow(
+            sid, "Atendimento", company.workflow_configuration(queues), task_reservation_timeout=60
+        )
+        center = ContactCenter(sid, workflow.sid, activities, queues)
+        people = list(AGENTS)
+        for index in range(agents or 0):
+            skills = ("auto", "relacionamento") if index % 2 else ("vida", "residencial")
+            people.append(
+                (f"Agente {index:04d}", f"agente{index:04d}", skills, f"Time {index % 7}")
+            )
+        auth = AuthService(session)
+        for name, user, skills, team in people:
+            worker = await service.create_worker(
+                sid,
+                name,
+                activity_sid=activities["Offline"],
+                attributes=_attributes(skills, team, user),
+            )
+            await _set_capacities(service, sid, worker.sid)
+            center.workers[user] = worker.sid
+            await auth.create_user(
+                center.email(user),
+                Role.AGENT,
+                password=PASSWORD,
+                display_name=name,
+                workspace_sid=sid,
+                worker_sid=worker.sid,
+            )
+        for role, user in ((Role.SUPERVISOR, "supervisora"), (Role.ADMIN, "admin")):
+            await auth.create_user(
+                center.email(user),
+                role,
+                password=PASSWORD,
+                display_name=user.title(),
+                workspace_sid=sid,
+            )
+        await session.commit()
+    return center
+
+
+def _attributes(skills: tuple[str, ...], team: str, user: str) -> dict[str, Any]:
+    return {
+        "skills": list(skills),
+        "languages": ["pt"],
+        "team": team,
+        "contact_uri": f"client:{user}",
+    }
+
+
+async def _set_capacities(service: TaskRouterService, workspace_sid: str, worker_sid: str) -> None:
+    for unique_name, _name, capacity in company.CHANNELS:
+        if capacity != 1:
+            await service.update_worker_channel(
+                workspace_sid, worker_sid, unique_name, capacity=capacity
+            )
+
+
+async def set_activity(app: FastAPI, center: ContactCenter, user: str, activity: str) -> None:
+    async with app.state.runtime.sessions() as session:
+        await TaskRouterService(session, app.state.runtime).update_worker(
+            center.workspace_sid, center.workers[user], activity_sid=center.activities[activity]
+        )
+        await session.commit()
+
+
+async def create_task(
+    app: FastAPI, center: ContactCenter, attributes: dict[str, Any], channel: str = "whatsapp"
+) -> str:
+    async with app.state.runtime.sessions() as session:
+        task = await TaskRouterService(session, app.state.runtime).create_task(
+            center.workspace_sid, center.workflow_sid, json.dumps(attributes), channel
+        )
+        await session.commit()
+        return task.sid
