@@ -26,7 +26,7 @@ from atende.voice.models import Call, CallLeg, Recording, VoiceWebhook
 from atende.voice.routing import transfer_filters
 from tests.fakes.twilio_api import FakeTwilio, Request, fake_twilio
 from tests.support.waiting import eventually
-from tests.voice.carrier import COMPANY_NUMBER, Carrier
+from tests.voice.carrier import COMPANY_NUMBER, Caller, Carrier
 
 # 2026-11-23 is a Monday; 13:00 UTC is 10:00 in São Paulo: the company is open.
 MONDAY_MORNING = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
@@ -253,3 +253,25 @@ async def center(app: FastAPI, twilio: FakeTwilio) -> ContactCenter:
 @pytest.fixture
 async def carrier(client: httpx.AsyncClient, twilio: FakeTwilio) -> AsyncIterator[Carrier]:
     yield Carrier(client, twilio, "http://testserver")
+
+
+async def queued_caller(carrier: Carrier, digit: str = "4") -> Caller:
+    """A caller who chose from the menu, declined the callback and waits in the conference."""
+    caller = await carrier.dial_in()
+    await caller.press(digit)
+    await caller.stay_silent()
+    await caller.enter_conference()
+    return caller
+
+
+async def connected_call(
+    center: ContactCenter, carrier: Carrier, agent: str = "ana", digit: str = "4"
+) -> tuple[Caller, Call, str]:
+    """A caller talking to `agent`; returns the caller, the call and the agent's leg SID."""
+    await center.set_available(agent)
+    caller = await queued_caller(carrier, digit)
+    await center.accept(agent)
+    [dial] = await center.participant_requests(f"agent:{center.workers[agent]}")
+    agent_leg = await carrier.answer_participant(dial)
+    call = await center.wait_call(lambda c: c.stage == "connected")
+    return caller, call, agent_leg

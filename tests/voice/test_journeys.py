@@ -7,15 +7,8 @@ import json
 
 import httpx
 
-from tests.support.waiting import eventually
 from tests.voice.carrier import Carrier
 from tests.voice.conftest import ContactCenter
-
-
-async def _queued_caller(carrier: Carrier, digit: str = "4") -> tuple:  # type: ignore[type-arg]
-    caller = await carrier.dial_in()
-    await caller.press(digit)
-    return caller
 
 
 async def test_answered_call_from_menu_to_completed_task(

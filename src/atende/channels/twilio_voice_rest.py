@@ -34,6 +34,11 @@ class RestRequest:
     def body(self) -> str:
         return urlencode(self.data, doseq=True)
 
+    @property
+    def creates_leg(self) -> bool:
+        """A new call (a participant or an outbound call): its answer names the CallSid."""
+        return self.method == "POST" and self.url.endswith(("/Calls.json", "/Participants.json"))
+
     def authorization(self) -> str:
         raw = f"{self.auth[0]}:{self.auth[1]}".encode()
         return "Basic " + base64.b64encode(raw).decode()

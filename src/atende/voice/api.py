@@ -10,9 +10,10 @@ from atende.deps import Admin, AnyUser, DbSession, RuntimeDep
 from atende.errors import Problem
 from atende.flows.runner import FlowRunner
 from atende.runtime import Runtime
-from atende.voice import jobs
+from atende.voice import jobs, legs
 from atende.voice.channels import ChannelService
 from atende.voice.config import VoiceConfig
+from atende.voice.context import LEG_REPLY
 from atende.voice.controls import CallService
 from atende.voice.models import Call
 from atende.voice.schemas import (
@@ -46,6 +47,9 @@ def setup(runtime: Runtime) -> None:
     async def start() -> None:
         runner: FlowRunner = runtime.services["voice.flow_runner"]
         runner.http = httpx.AsyncClient()
+        outbox = runtime.services.get("outbox")
+        if outbox is not None:
+            outbox.reply_handlers[LEG_REPLY] = legs.reply_handler(runtime)
         async with runtime.sessions() as session:
             await ChannelService(session).ensure_from_settings(runtime.settings)
             await session.commit()

@@ -15,6 +15,9 @@ from atende.voice.repository import VoiceRepository
 from atende.voice.routing import Routing
 from atende.voice.urls import VoiceUrls
 
+LEG_REPLY = "voice.leg"
+"""Outbox replies to requests that create a call, handled by `atende.voice.legs`."""
+
 
 class ChannelMissing(LookupError):
     """A call whose channel was deleted: nothing can be sent for it."""
@@ -52,5 +55,7 @@ class VoiceContext:
     ) -> RestRequest:
         """Queue one Twilio REST request for this call's channel; `build` gets the client."""
         request = build(self.rest(await self.channel_of(call)))
+        if reply_to is None and request.creates_leg:
+            reply_to = LEG_REPLY
         enqueue(self.session, request, f"twilio.{kind}", reply_to)
         return request
