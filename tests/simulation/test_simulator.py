@@ -161,3 +161,24 @@ def test_json_scenarios_round_trip() -> None:
     again = scenario_from_data(json.loads(json.dumps(scenario.to_data())))
     assert again == scenario
     assert _figures(simulate(again, seed=4)) == _figures(simulate(scenario, seed=4))
+
+
+def test_contacts_routing_gives_up_on_are_canceled_not_abandoned() -> None:
+    """No filter matches the first stream; the second times out of its only step (30 s) with
+    nobody to take it. Both end canceled by the engine, in the queue they were in."""
+    data = single_queue(1, 20, 100, hours=2).to_data()
+    data["workflow"]["configuration"] = {
+        "task_routing": {
+            "filters": [
+                {"expression": "motivo == 'x'", "targets": [{"queue": "WQ1", "timeout": 30}]}
+            ]
+        }
+    }
+    data["demand"].append(dict(data["demand"][0], name="x", attributes={"motivo": "x"}))
+    data["agents"][0]["shifts"] = [["03:00", "04:00"]]
+    result = simulate(scenario_from_data(data), seed=1)
+    assert result.total.handled == 0
+    assert result.total.abandoned == 0
+    assert result.by_queue["(sem fila)"].canceled > 0
+    assert result.by_queue["Fila"].canceled > 0
+    assert result.total.canceled == result.total.offered
