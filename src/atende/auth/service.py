@@ -79,7 +79,10 @@ class AuthService:
         display_name: str = "",
         workspace_sid: str | None = None,
         worker_sid: str | None = None,
+        password_hash: str | None = None,
     ) -> User:
+        """`password_hash` lets a caller creating many users with one password (the demo)
+        hash it once: argon2 is deliberately slow."""
         email = email.strip().lower()
         if "@" not in email:
             raise AuthError(f"not an e-mail address: {email!r}")
@@ -89,7 +92,7 @@ class AuthService:
             email=email,
             role=role.value,
             display_name=display_name or email.split("@")[0],
-            password_hash=secrets.hash_password(password) if password else None,
+            password_hash=password_hash or (secrets.hash_password(password) if password else None),
             workspace_sid=workspace_sid,
             worker_sid=worker_sid,
         )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.auth.models import Role
+from atende.auth.secrets import hash_password
 from atende.auth.service import AuthService
 from atende.demo import company
 from atende.runtime import Runtime
@@ -116,6 +117,7 @@ async def seed(runtime: Runtime, saved: Path) -> DemoSetup:
             task_reservation_timeout=30,
         )
         simulated: dict[str, str] = {}
+        password_hash = hash_password(company.DEMO_PASSWORD)
         for agent in company.AGENTS:
             start = company.DEFAULT_ACTIVITY if not agent.simulated else "Disponível"
             worker = await service.create_worker(
@@ -126,7 +128,7 @@ async def seed(runtime: Runtime, saved: Path) -> DemoSetup:
             await auth.create_user(
                 agent.email,
                 Role.AGENT,
-                password=company.DEMO_PASSWORD,
+                password_hash=password_hash,
                 display_name=agent.name,
                 workspace_sid=ws,
                 worker_sid=worker.sid,
@@ -137,7 +139,7 @@ async def seed(runtime: Runtime, saved: Path) -> DemoSetup:
             await auth.create_user(
                 f"{user}@{company.DEMO_DOMAIN}",
                 Role(role),
-                password=company.DEMO_PASSWORD,
+                password_hash=password_hash,
                 workspace_sid=ws,
             )
         await session.commit()
