@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from atende.deps import AnyUser, DbSession, RuntimeDep, Supervisor
-from atende.ops import access_api, config_api, pages
+from atende.ops import access_api, config_api, pages, report_api
 from atende.ops.config_service import SupportConfigService
 from atende.ops.context import SERVICE_KEY, OpsContext
 from atende.ops.jobs import ops_context, run_deliveries, run_escalations
@@ -241,3 +241,4 @@ router.include_router(incidents)
 router.include_router(config_api.router)
 router.include_router(pages.router)
 router.include_router(access_api.router)
+router.include_router(report_api.router)

@@ -379,3 +379,38 @@ class AccessDecision(BaseModel):
 
     role: str | None = Field(default=None, description="grant another role than the one asked")
     note: str = ""
+
+
+class ClockFiguresOut(BaseModel):
+    target_seconds: float
+    met: int
+    breached: int
+    pending: int
+    share_within: float | None
+    mean_seconds: float | None
+    median_seconds: float | None
+
+
+class SeverityFiguresOut(BaseModel):
+    severity: Severity
+    label: str
+    incidents: int
+    response: ClockFiguresOut
+    restoration: ClockFiguresOut
+
+
+class BreachOut(BaseModel):
+    sid: str
+    title: str
+    severity: Severity
+    clock: str
+    breached_by_seconds: float
+    reason: str
+
+
+class MonthlyReportOut(BaseModel):
+    month: str
+    incidents: int
+    severities: list[SeverityFiguresOut]
+    breaches: list[BreachOut]
+    generated_at: UtcDatetime
