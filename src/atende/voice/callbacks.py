@@ -66,18 +66,9 @@ class CallbackService(AssignmentService):
         call = await self.repo.call(voice_call_sid)
         if call is None:
             return None
-        leg = CallLeg(
-            call_sid=carrier_sid,
-            voice_call_sid=call.sid,
-            role=role,
-            worker_sid=query.get("worker"),
-            address=params.get("To", ""),
-            status="queued",
-            in_conference=False,
-            on_hold=False,
-            muted=False,
+        leg = await self.repo.ensure_leg(
+            carrier_sid, call.sid, role, query.get("worker"), params.get("To", "")
         )
-        self.session.add(leg)
         if role == "customer" and call.customer_call_sid != carrier_sid:
             # The callback (or click-to-call) leg becomes the customer's side of the call.
             call.customer_call_sid = carrier_sid
@@ -187,18 +178,9 @@ class CallbackService(AssignmentService):
         role, _, worker = label.partition(":")
         if role not in ("customer", "agent", "consult", "third_party"):
             return None
-        leg = CallLeg(
-            call_sid=params["CallSid"],
-            voice_call_sid=call.sid,
-            role=role,
-            worker_sid=worker or None,
-            address="",
-            status="in-progress",
-            in_conference=False,
-            on_hold=False,
-            muted=False,
+        leg = await self.repo.ensure_leg(
+            params["CallSid"], call.sid, role, worker or None, "", status="in-progress"
         )
-        self.session.add(leg)
         if role == "customer" and call.customer_call_sid != leg.call_sid:
             call.customer_call_sid = leg.call_sid
         return leg

@@ -14,7 +14,6 @@ from atende.events.models import OutboxMessage
 from atende.events.outbox import ReplyHandler
 from atende.runtime import Runtime
 from atende.voice.controls import CallService
-from atende.voice.models import CallLeg
 
 OVER = ("wrapup", "ended")
 
@@ -44,20 +43,9 @@ async def record_leg(runtime: Runtime, message: OutboxMessage, response: httpx.R
         call = await calls.repo.call(query["call"], lock=True)
         if call is None:
             return
-        leg = await calls.repo.leg(carrier_sid)
-        if leg is None:
-            leg = CallLeg(
-                call_sid=carrier_sid,
-                voice_call_sid=call.sid,
-                role=query["role"],
-                worker_sid=query.get("worker"),
-                address=_first(form, "To") or "",
-                status="queued",
-                in_conference=False,
-                on_hold=False,
-                muted=False,
-            )
-            session.add(leg)
+        leg = await calls.repo.ensure_leg(
+            carrier_sid, call.sid, query["role"], query.get("worker"), _first(form, "To") or ""
+        )
         if call.stage in OVER and call.connected_at is None and leg.role != "customer":
             # The caller left while this leg was being placed: don't let it ring on.
             await calls.end_leg(call, carrier_sid)

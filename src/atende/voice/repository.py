@@ -144,6 +144,39 @@ class VoiceRepository:
     async def leg(self, call_sid: str) -> CallLeg | None:
         return await self.session.get(CallLeg, call_sid)
 
+    async def ensure_leg(
+        self,
+        call_sid: str,
+        voice_call_sid: str,
+        role: str,
+        worker_sid: str | None,
+        address: str,
+        status: str = "queued",
+    ) -> CallLeg:
+        """The leg, created if new; Twilio's answer and its first callback may race to it."""
+        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        now = utcnow()
+        await self.session.execute(
+            insert(CallLeg)
+            .values(
+                call_sid=call_sid,
+                voice_call_sid=voice_call_sid,
+                role=role,
+                worker_sid=worker_sid,
+                address=address,
+                status=status,
+                in_conference=False,
+                on_hold=False,
+                muted=False,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["call_sid"])
+        )
+        leg = await self.session.get(CallLeg, call_sid, populate_existing=True)
+        assert leg is not None
+        return leg
+
     async def legs(self, voice_call_sid: str) -> Sequence[CallLeg]:
         result = await self.session.execute(
             select(CallLeg)
