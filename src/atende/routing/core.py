@@ -6,13 +6,12 @@ below it: ``core`` (state and indexes) -> ``offers`` (reservations and the task 
 ``persistence`` -> ``engine`` (the public commands).
 
 This layer keeps two indexes current (see :mod:`atende.routing.pools`): for each queue and task
-channel, a heap of the ready workers and the waiting tasks. It runs on every assignment, so it
-trades a little elegance for speed: positional event construction, cached heap lists.
+channel, a line of the ready workers and a heap of the waiting tasks. It runs on every
+assignment, so it trades a little elegance for speed: positional events, cached lists.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
@@ -33,8 +32,9 @@ from atende.routing.model import (
     WorkspaceSettings,
 )
 from atende.routing.pools import (
+    LIVE,
     QueueState,
-    ReadyEntry,
+    ReadyLine,
     TaskSlot,
     WaitingEntry,
     WaitingTasks,
@@ -46,7 +46,6 @@ _TASK = ResourceType.TASK
 _RESERVATION = ResourceType.RESERVATION
 _WORKER = ResourceType.WORKER
 _LIFO = QueueOrder.LIFO
-_heappush = heapq.heappush
 
 Clock = Callable[[], float]
 """Returns the current time in epoch seconds; the engine never reads the wall clock itself."""
@@ -74,8 +73,9 @@ class EngineCore:
         self._reservation_timers: dict[str, Timer] = {}
         self._timers = Timers()
         self._routed_channels: dict[str, None] = {}
-        """Channels some queue has a ready heap for; only those are kept indexed."""
+        """Channels some queue has a ready line for; only those are kept indexed."""
         self._waiting_by_channel: dict[str, int] = {}
+        self._waiting_total = 0
         self._sequence = 0
         self._dirty_workers: dict[str, WorkerSlot] = {}
         """Workers who may take work they could not take before (matched at the end of the
@@ -85,6 +85,8 @@ class EngineCore:
         self._changed_tasks: set[str] = set()
         self._changed_reservations: set[str] = set()
         self._changed_workers: set[str] = set()
+        self._ended: list[str] = []
+        """Tasks completed or canceled since the last drain."""
         self._retiring: list[str] = []
         """Terminal tasks already reported by a drain, forgotten at the next one."""
         self.tasks: Mapping[str, Task] = MappingProxyType(self._tasks)
@@ -173,7 +175,7 @@ class EngineCore:
             task.attributes,
             task.priority,
             task.assignment_status,
-            int(now - task.created_at),
+            task.created_at,
             task.reason,
             task.task_channel_sid,
             task.queue_sid,
@@ -193,7 +195,7 @@ class EngineCore:
             task.attributes,
             task.priority,
             task.assignment_status,
-            int(now - task.created_at),
+            task.created_at,
             task.reason,
             task.task_channel_sid,
             reservation.queue_sid,
@@ -257,62 +259,74 @@ class EngineCore:
             < channel.configured_capacity
         )
 
-    def _ready_entry(self, slot: WorkerSlot, channel_sid: str) -> ReadyEntry:
+    def _ready_key(self, worker: Worker, channel_sid: str) -> tuple[float, float]:
         """Longest idle first; with channel-optimized routing, least busy on the channel first."""
-        worker = slot.worker
         if self._channels[channel_sid].channel_optimized_routing:
             channel = worker.channels[channel_sid]
-            return (float(channel.occupied), channel.idle_since, worker.sid, slot)
-        return (worker.idle_since, 0.0, worker.sid, slot)
+            return (float(channel.occupied), channel.idle_since)
+        return (worker.idle_since, 0.0)
 
     def _refresh(self, slot: WorkerSlot, force: bool = False) -> None:
         """Re-index the worker after anything that may change whether, or how early, it should
         be offered a task. ``force`` re-enters it even if its key is unchanged (its entry may
-        have just been taken off a heap)."""
+        have just been taken off a line)."""
         entries = slot.ready_entries
+        worker = slot.worker
         for channel_sid in self._routed_channels:
-            if not self._is_ready(slot, channel_sid):
-                entries[channel_sid] = None
-                continue
-            entry = self._ready_entry(slot, channel_sid)
             current = entries.get(channel_sid)
-            if not force and current is not None and current[:2] == entry[:2]:
+            if not self._is_ready(slot, channel_sid):
+                if current is not None:
+                    current[LIVE] = False
+                    entries[channel_sid] = None
                 continue
+            first, second = self._ready_key(worker, channel_sid)
+            if current is not None:
+                if not force and current[0] == first and current[1] == second:
+                    continue
+                current[LIVE] = False
+            self._sequence += 1
+            entry = [first, second, worker.sid, self._sequence, slot, True]
             entries[channel_sid] = entry
-            heaps = slot.ready_heaps.get(channel_sid)
-            if heaps is None:
-                heaps = slot.ready_heaps[channel_sid] = [
-                    (heap, state)
+            lines = slot.ready_lines.get(channel_sid)
+            if lines is None:
+                lines = slot.ready_lines[channel_sid] = [
+                    line
                     for state in slot.queues.values()
-                    if (heap := state.ready.get(channel_sid)) is not None
+                    if (line := state.ready.get(channel_sid)) is not None
                 ]
-            for heap, state in heaps:
-                _heappush(heap, entry)
-                if len(heap) > state.ready_limit:
-                    state.compact_ready(channel_sid)
+            for line in lines:
+                # ReadyLine.push, inlined: this runs for every queue of every freed worker.
+                line_entries = line.entries
+                if len(line_entries) == line.head or line_entries[-1] <= entry:
+                    line_entries.append(entry)
+                    if len(line_entries) - line.head > line.limit:
+                        line.compact()
+                else:
+                    line.push(entry)
 
-    def _ready_heap(self, state: QueueState, channel_sid: str) -> list[ReadyEntry]:
-        """The queue's ready heap for a channel, built the first time a task needs it."""
-        heap = state.ready.get(channel_sid)
-        if heap is not None:
-            return heap
+    def _ready_line(self, state: QueueState, channel_sid: str) -> ReadyLine:
+        """The queue's ready line for a channel, started the first time a task needs it."""
+        line = state.ready.get(channel_sid)
+        if line is not None:
+            return line
         self._routed_channels[channel_sid] = None
-        heap = []
+        entries = []
         for slot in state.members.values():
-            slot.ready_heaps.pop(channel_sid, None)
+            slot.ready_lines.pop(channel_sid, None)
             if not self._is_ready(slot, channel_sid):
                 continue
             entry = slot.ready_entries.get(channel_sid)
             if entry is None:
-                entry = slot.ready_entries[channel_sid] = self._ready_entry(slot, channel_sid)
+                first, second = self._ready_key(slot.worker, channel_sid)
+                self._sequence += 1
+                entry = [first, second, slot.worker.sid, self._sequence, slot, True]
+                slot.ready_entries[channel_sid] = entry
                 for other in slot.queues.values():
-                    other_heap = other.ready.get(channel_sid)
-                    if other_heap is not None:
-                        _heappush(other_heap, entry)
-            heap.append(entry)
-        heapq.heapify(heap)
-        state.ready[channel_sid] = heap
-        return heap
+                    other_line = other.ready.get(channel_sid)
+                    if other_line is not None:
+                        other_line.push(entry)
+            entries.append(entry)
+        return state.start_line(channel_sid, entries)
 
     def _set_queues(self, slot: WorkerSlot, queues: dict[str, QueueState]) -> None:
         """Change the worker's queues and index it afresh in them."""
@@ -324,7 +338,7 @@ class EngineCore:
             if qsid not in slot.queues:
                 state.add_member(slot)
         slot.queues = queues
-        slot.ready_heaps.clear()
+        slot.ready_lines.clear()
         self._refresh(slot, force=True)
         self._dirty_workers[sid] = slot
 
@@ -374,6 +388,7 @@ class EngineCore:
         assert slot.target is not None
         waiting.push(entry, slot.target.restricted)
         self._waiting_by_channel[channel_sid] = self._waiting_by_channel.get(channel_sid, 0) + 1
+        self._waiting_total += 1
 
     def _dequeue(self, slot: TaskSlot) -> None:
         waiting = slot.queued_in
@@ -382,6 +397,7 @@ class EngineCore:
         slot.queued = None
         slot.queued_in = None
         self._waiting_by_channel[slot.task.task_channel_sid] -= 1
+        self._waiting_total -= 1
         waiting.discard()
 
     def _requeue_all(self) -> None:

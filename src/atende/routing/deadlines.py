@@ -20,13 +20,14 @@ class Deadlines(Matcher):
         now = self._clock()
         events: list[RoutingEvent] = []
         timers = self._timers
-        while (timer := timers.pop_due(now)) is not None:
-            if timer.kind is TimerKind.RESERVATION_TIMEOUT:
-                self._reservation_timed_out(timer.sid, now, events)
-            elif timer.kind is TimerKind.TARGET_TIMEOUT:
-                self._target_timed_out(timer.sid, now, events)
+        while (due := timers.pop_due(now)) is not None:
+            kind, sid = due
+            if kind is TimerKind.RESERVATION_TIMEOUT:
+                self._reservation_timed_out(sid, now, events)
+            elif kind is TimerKind.TARGET_TIMEOUT:
+                self._target_timed_out(sid, now, events)
             else:
-                self._ttl_expired(timer.sid, now, events)
+                self._ttl_expired(sid, now, events)
             self._flush(now, events)
         self._flush(now, events)
         return events

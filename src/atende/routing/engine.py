@@ -55,7 +55,7 @@ from atende.routing.model import (
     WorkspaceSettings,
 )
 from atende.routing.persistence import Persistence
-from atende.routing.pools import QueueState, TaskSlot, WorkerSlot
+from atende.routing.pools import LIVE, QueueState, TaskSlot, WorkerSlot
 from atende.routing.timers import TimerKind
 
 __all__ = ["DEFAULT_CHANNEL", "Clock", "RoutingEngine", "SidFactory"]
@@ -183,7 +183,7 @@ class RoutingEngine(Persistence):
         for slot in self._worker_slots.values():
             slot.worker.channels.pop(sid, None)
             slot.ready_entries.pop(sid, None)
-            slot.ready_heaps.pop(sid, None)
+            slot.ready_lines.pop(sid, None)
         for state in self._queues.values():
             state.ready.pop(sid, None)
             state.waiting.pop(sid, None)
@@ -334,6 +334,9 @@ class RoutingEngine(Persistence):
             raise ResourceInUseError(f"worker {sid} has reservations")
         for state in slot.queues.values():
             state.remove_member(sid)
+        for entry in slot.ready_entries.values():
+            if entry is not None:
+                entry[LIVE] = False
         slot.ready_entries.clear()
         del self._worker_slots[sid]
         del self._workers[sid]
@@ -417,9 +420,12 @@ class RoutingEngine(Persistence):
     ) -> list[RoutingEvent]:
         """Create a task and route it. The first event, ``task.created``, carries its SID
         (``sid`` lets the caller choose it); ``timeout`` is the TTL in seconds."""
-        workflow = self._workflow(workflow_sid)
-        channel_sid = self._resolve_channel(task_channel or DEFAULT_CHANNEL)
-        _check_priority(priority)
+        workflow = self._workflows.get(workflow_sid) or self._workflow(workflow_sid)
+        channel_sid = task_channel if task_channel in self._channels else None
+        if channel_sid is None:
+            channel_sid = self._resolve_channel(task_channel or DEFAULT_CHANNEL)
+        if priority is not None:
+            _check_priority(priority)
         ttl = DEFAULT_TASK_TTL if timeout is None else timeout
         if not 1 <= ttl <= MAX_TASK_TTL:
             raise RoutingError(f"timeout must be between 1 and {MAX_TASK_TTL} seconds")
@@ -515,7 +521,9 @@ class RoutingEngine(Persistence):
 
     def accept_reservation(self, sid: str) -> list[RoutingEvent]:
         """The worker takes the task; the task's other offers are rescinded."""
-        reservation = self._pending_reservation(sid)
+        reservation = self._reservations.get(sid)
+        if reservation is None or reservation.status is not ReservationStatus.PENDING:
+            reservation = self._pending_reservation(sid)  # raises the right error
         now = self._clock()
         events: list[RoutingEvent] = []
         self._accept(reservation, now, events)

@@ -131,7 +131,7 @@ class RoutingEvent:
     task_attributes: Mapping[str, Any] | None = None
     task_priority: int | None = None
     task_assignment_status: str | None = None
-    task_age: int | None = None
+    task_created_at: float | None = None
     task_reason: str | None = None
     task_channel_sid: str | None = None
     queue_sid: str | None = None
@@ -144,6 +144,13 @@ class RoutingEvent:
     reservation_sid: str | None = None
     reservation_status: str | None = None
     data: Mapping[str, Any] | None = None
+
+    @property
+    def task_age(self) -> int | None:
+        """TaskRouter's ``TaskAge``: whole seconds since the task was created."""
+        if self.task_created_at is None:
+            return None
+        return int(self.occurred_at - self.task_created_at)
 
     @property
     def description(self) -> str:

@@ -3,8 +3,9 @@
 After every command the engine matches whatever the command made possible (:meth:`_flush`):
 
 1. workers who became free take the best task waiting for them, longest idle worker first.
-   Tasks that entered a routing step during the command are queued beforehand, so a freed
-   worker sees them too and priority always wins;
+   Tasks that entered a routing step during the command are queued beforehand, so priority
+   always wins; such a task goes to the free worker idle the longest, not necessarily to the
+   one that found it;
 2. tasks that entered a step look for free workers of it; finding none, the step's ``skip_if``
    may move them on ("skip only if no reservation is created immediately").
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from atende.routing.events import RoutingEvent
 from atende.routing.model import TaskStatus, Worker
-from atende.routing.pools import QueueState, TaskSlot, WaitingEntry, WorkerSlot
+from atende.routing.pools import SLOT, QueueState, TaskSlot, WaitingEntry, WorkerSlot
 from atende.routing.walk import WorkflowWalk
 from atende.routing.workflow import WorkflowTarget
 
@@ -30,13 +31,16 @@ class Matcher(WorkflowWalk):
     def _flush(self, now: float, events: list[RoutingEvent]) -> None:
         while self._dirty_workers or self._dirty_tasks:
             if self._dirty_workers:
-                for slot in self._dirty_tasks:
-                    if slot.queued is None and slot.task.assignment_status is _PENDING:
-                        self._enqueue(slot)
-                workers = sorted(self._dirty_workers.values(), key=_idle_order)
-                self._dirty_workers.clear()
-                for worker_slot in workers:
-                    self._offer_work(worker_slot, now, events)
+                if self._dirty_tasks or self._waiting_total:
+                    for slot in self._dirty_tasks:
+                        if slot.queued is None and slot.task.assignment_status is _PENDING:
+                            self._enqueue(slot)
+                    workers = sorted(self._dirty_workers.values(), key=_idle_order)
+                    self._dirty_workers.clear()
+                    for worker_slot in workers:
+                        self._offer_work(worker_slot, now, events)
+                else:
+                    self._dirty_workers.clear()  # nothing waits: nothing to offer
             tasks = self._dirty_tasks
             self._dirty_tasks = []
             if len(tasks) > 1:
@@ -75,15 +79,15 @@ class Matcher(WorkflowWalk):
         if target.restricted or target.order_by is not None:
             chosen = self._choose_workers(slot, target, state, limit)
         else:
-            channel_sid = task.task_channel_sid
-            if channel_sid not in state.ready:
-                self._ready_heap(state, channel_sid)
+            line = state.ready.get(task.task_channel_sid)
+            if line is None:
+                line = self._ready_line(state, task.task_channel_sid)
             chosen = []
             while len(chosen) < limit:
-                worker_slot = state.pop_ready(channel_sid)
-                if worker_slot is None:
+                entry = line.pop()
+                if entry is None:
                     break
-                chosen.append(worker_slot)
+                chosen.append(entry[SLOT])
         if not chosen:
             return False
         if slot.queued_in is not None:
@@ -111,9 +115,10 @@ class Matcher(WorkflowWalk):
                 order = (
                     () if target.order_by is None else target.order_by.sort_key(worker.attributes)
                 )
-                candidates.append((order, self._ready_entry(member, channel_sid)[:3], member))
-        candidates.sort(key=lambda candidate: candidate[:2])
-        return [candidate[2] for candidate in candidates[:limit]]
+                idle = self._ready_key(worker, channel_sid)
+                candidates.append((order, idle, worker.sid, member))
+        candidates.sort(key=lambda candidate: candidate[:3])
+        return [candidate[3] for candidate in candidates[:limit]]
 
     def _known_worker(self, slot: TaskSlot, target: WorkflowTarget) -> str | None:
         known = target.known_worker
@@ -151,9 +156,17 @@ class Matcher(WorkflowWalk):
         return {**worker.attributes, "channel": channels}
 
     def _offer_work(self, worker_slot: WorkerSlot, now: float, events: list[RoutingEvent]) -> None:
-        """Give a worker who just became free the best waiting tasks it may take."""
+        """Give a worker who just became free the best waiting tasks it may take.
+
+        A task that only entered its step during this command goes to whichever free worker
+        idled longest, which may be another one: it was never offered to the others.
+        """
         while (entry := self._best_task_for(worker_slot)) is not None:
             slot = entry[4]
+            if slot.dirty:
+                reserved = self._reserve_workers(slot, now, events)
+                assert reserved, "this very worker is free and eligible"
+                continue
             task = slot.task
             self._dequeue(slot)
             task.assignment_status = _RESERVED

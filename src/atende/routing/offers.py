@@ -90,8 +90,11 @@ class OfferLifecycle(EngineCore):
         reservation.updated_at = now
         task.assignment_status = TaskStatus.ASSIGNED
         task.updated_at = now
-        self._timers.cancel(self._reservation_timers.pop(reservation.sid, None))
-        self._cancel_timers(slot)
+        cancel = self._timers.cancel
+        cancel(self._reservation_timers.pop(reservation.sid, None))
+        cancel(slot.ttl_timer)
+        cancel(slot.target_timer)
+        slot.ttl_timer = slot.target_timer = None
         self._changed_tasks.add(task.sid)
         self._changed_reservations.add(reservation.sid)
         self._changed_workers.add(worker.sid)
@@ -165,6 +168,7 @@ class OfferLifecycle(EngineCore):
         task.reason = reason
         task.updated_at = now
         self._changed_tasks.add(task.sid)
+        self._ended.append(task.sid)
         events.append(self._task_event(EventType.TASK_CANCELED, task, now))
 
     def _wrap_task(
@@ -211,6 +215,7 @@ class OfferLifecycle(EngineCore):
         reservation.status = ReservationStatus.COMPLETED
         reservation.updated_at = now
         self._changed_tasks.add(task.sid)
+        self._ended.append(task.sid)
         self._changed_reservations.add(reservation.sid)
         self._changed_workers.add(worker.sid)
         events.append(self._task_event(EventType.TASK_COMPLETED, task, now))

@@ -33,16 +33,16 @@ class Persistence(Deadlines):
         """
         changed_tasks = self._changed_tasks
         changes = RoutingChanges(changed_tasks, self._changed_reservations, self._changed_workers)
-        for sid in self._retiring:
-            if sid not in changed_tasks:
-                self._forget_task(sid)
+        retiring = self._ended
         slots = self._task_slots
-        self._retiring = [
-            sid
-            for sid in changed_tasks
-            if (slot := slots.get(sid)) is not None
-            and slot.task.assignment_status in TERMINAL_TASK_STATUSES
-        ]
+        for sid in self._retiring:
+            if sid in slots:
+                if sid in changed_tasks:
+                    retiring.append(sid)  # reported again now: forget it next time
+                else:
+                    self._forget_task(sid)
+        self._retiring = retiring
+        self._ended = []
         self._changed_tasks = set()
         self._changed_reservations = set()
         self._changed_workers = set()

@@ -4,20 +4,20 @@ Matching must not scan every worker per task nor every task per worker, so each 
 
 * ``members``: the workers its ``target_workers`` expression selects (recomputed when worker
   attributes or the expression change);
-* ``ready[channel]``: a heap of members able to take a task of that channel now, longest idle
-  first;
+* ``ready[channel]``: a :class:`ReadyLine` of the members able to take a task of that channel
+  now, the one to reserve first at the front;
 * ``waiting[channel]``: the tasks waiting in the queue, in assignment order.
 
-Heaps are never searched for removals. An entry is current only while its owner still points
-at that very tuple (``WorkerSlot.ready_entries[channel]`` / ``TaskSlot.queued``); anything else
-is a leftover, dropped when it reaches the top or when the heap is rebuilt because leftovers
-outnumber live entries.
+None of these is ever searched for removals. An entry is current only while it is marked live
+(ready workers) or its task still points at it (``TaskSlot.queued``); anything else is a
+leftover, skipped when reached and dropped when leftovers outnumber live entries.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from atende.routing.model import Reservation, Task, TaskQueue, Worker
 
@@ -26,29 +26,84 @@ if TYPE_CHECKING:
     from atende.routing.timers import Timer
     from atende.routing.workflow import WorkflowConfiguration, WorkflowTarget
 
-HEAP_SLACK = 32
-"""Leftover entries tolerated in a heap before it is rebuilt."""
+SLACK = 32
+"""Leftover entries tolerated beyond twice the live ones before an index is rebuilt."""
 
-ReadyEntry = tuple[float, float, str, "WorkerSlot"]
-"""(primary key, secondary key, worker SID, slot): smallest is the worker to reserve first."""
+ReadyEntry = list[Any]
+"""``[primary key, secondary key, worker SID, sequence, slot, live]``: the smallest is the worker
+to reserve first. A worker's entry sits in the ready lines of all its queues; ``live`` turns
+False (everywhere at once) when the worker is re-indexed or stops being ready."""
+
+SLOT = 4
+LIVE = 5
 
 WaitingEntry = tuple[int, float, float, int, "TaskSlot"]
 """(queue-order rank, key, key, sequence, slot): smallest is the task to assign first."""
 
 
+class ReadyLine:
+    """Ready workers of one queue and channel, sorted, consumed from the front.
+
+    The usual key is the instant the worker last became idle, which is "now" whenever it
+    changes, so a worker nearly always joins at the back: an append, and taking the first is
+    moving an index. That is several times cheaper than a heap on the hot path; the rare
+    out-of-order key (a worker idle for long joining a queue, channel-optimized keys) is
+    inserted in place.
+    """
+
+    __slots__ = ("entries", "head", "limit")
+
+    def __init__(self, entries: list[ReadyEntry], limit: int) -> None:
+        entries.sort()
+        self.entries = entries
+        self.head = 0
+        self.limit = limit
+
+    def push(self, entry: ReadyEntry) -> None:
+        entries = self.entries
+        if len(entries) == self.head or entries[-1] <= entry:
+            entries.append(entry)
+        else:
+            bisect.insort(entries, entry, self.head)
+        if len(entries) - self.head > self.limit:
+            self.compact()
+
+    def pop(self) -> ReadyEntry | None:
+        """Remove and return the first live entry."""
+        entries = self.entries
+        head = self.head
+        end = len(entries)
+        while head < end:
+            entry = entries[head]
+            head += 1
+            if entry[LIVE]:
+                self.head = head
+                if head > SLACK and head * 2 > end:
+                    del entries[:head]
+                    self.head = 0
+                return entry
+        entries.clear()
+        self.head = 0
+        return None
+
+    def compact(self) -> None:
+        self.entries[:] = [entry for entry in self.entries[self.head :] if entry[LIVE]]
+        self.head = 0
+
+
 class WorkerSlot:
     """A worker plus what the engine indexes about it."""
 
-    __slots__ = ("queues", "ready_entries", "ready_heaps", "reservations", "worker")
+    __slots__ = ("queues", "ready_entries", "ready_lines", "reservations", "worker")
 
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
         self.queues: dict[str, QueueState] = {}
         self.ready_entries: dict[str, ReadyEntry | None] = {}
-        """The worker's current entry per channel (None when not ready for it)."""
-        self.ready_heaps: dict[str, list[tuple[list[ReadyEntry], QueueState]]] = {}
-        """Per channel, the ready heaps of the worker's queues (a cache: cleared whenever the
-        worker's queues change or one of them gets a heap for a new channel)."""
+        """The worker's live entry per channel (None when not ready for it)."""
+        self.ready_lines: dict[str, list[ReadyLine]] = {}
+        """Per channel, the ready lines of the worker's queues (a cache: cleared whenever the
+        worker's queues change or one of them starts a line for a new channel)."""
         self.reservations: dict[str, Reservation] = {}
         """Reservations occupying the worker (pending, accepted or wrapping)."""
 
@@ -109,7 +164,7 @@ class WaitingTasks:
     def discard(self) -> None:
         """One task left; rebuild the heaps once leftovers dominate."""
         self.count -= 1
-        if len(self.open) + len(self.restricted) > 2 * self.count + HEAP_SLACK:
+        if len(self.open) + len(self.restricted) > 2 * self.count + SLACK:
             self.open = _live_waiting(self.open)
             self.restricted = _live_waiting(self.restricted)
 
@@ -136,15 +191,13 @@ def _live_waiting(heap: list[WaitingEntry]) -> list[WaitingEntry]:
 
 
 class QueueState:
-    __slots__ = ("members", "queue", "ready", "ready_limit", "target_workers", "waiting")
+    __slots__ = ("members", "queue", "ready", "target_workers", "waiting")
 
     def __init__(self, queue: TaskQueue, target_workers: Expression) -> None:
         self.queue = queue
         self.target_workers = target_workers
         self.members: dict[str, WorkerSlot] = {}
-        self.ready: dict[str, list[ReadyEntry]] = {}
-        self.ready_limit = HEAP_SLACK
-        """Size beyond which a ready heap holds mostly leftovers and is rebuilt."""
+        self.ready: dict[str, ReadyLine] = {}
         self.waiting: dict[str, WaitingTasks] = {}
 
     def admits(self, worker: Worker) -> bool:
@@ -156,28 +209,17 @@ class QueueState:
 
     def add_member(self, slot: WorkerSlot) -> None:
         self.members[slot.worker.sid] = slot
-        self.ready_limit = 2 * len(self.members) + HEAP_SLACK
+        self._resize()
 
     def remove_member(self, sid: str) -> None:
         del self.members[sid]
-        self.ready_limit = 2 * len(self.members) + HEAP_SLACK
+        self._resize()
 
-    def compact_ready(self, channel_sid: str) -> None:
-        """Drop leftovers, in place: workers cache the heap lists themselves."""
-        live = [
-            entry
-            for slot in self.members.values()
-            if (entry := slot.ready_entries.get(channel_sid)) is not None
-        ]
-        heapq.heapify(live)
-        self.ready[channel_sid][:] = live
+    def _resize(self) -> None:
+        limit = 2 * len(self.members) + SLACK
+        for line in self.ready.values():
+            line.limit = limit
 
-    def pop_ready(self, channel_sid: str) -> WorkerSlot | None:
-        """Remove and return the member to reserve first for a task of that channel."""
-        heap = self.ready[channel_sid]
-        while heap:
-            entry = heapq.heappop(heap)
-            slot = entry[3]
-            if slot.ready_entries.get(channel_sid) is entry:
-                return slot
-        return None
+    def start_line(self, channel_sid: str, entries: list[ReadyEntry]) -> ReadyLine:
+        line = self.ready[channel_sid] = ReadyLine(entries, 2 * len(self.members) + SLACK)
+        return line

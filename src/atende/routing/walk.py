@@ -59,6 +59,12 @@ class WorkflowWalk(OfferLifecycle):
                 return
             base = deadline
             position = following
+        queue_sid = target.queue_sid
+        moving = task.queue_sid != queue_sid
+        if moving:
+            self._leave_queue(slot, leave_event, now, events)
+            task.queue_sid = queue_sid
+            task.queue_entered_at = now
         task.filter_index, task.target_index = position
         task.target_timeout_base = base
         task.target_deadline = deadline
@@ -71,11 +77,7 @@ class WorkflowWalk(OfferLifecycle):
         matched = self._task_event(EventType.WORKFLOW_TARGET_MATCHED, task, now)
         matched.data = target.match_data
         events.append(matched)
-        queue_sid = target.queue_sid
-        if task.queue_sid != queue_sid:
-            self._leave_queue(slot, leave_event, now, events)
-            task.queue_sid = queue_sid
-            task.queue_entered_at = now
+        if moving:
             events.append(self._task_event(EventType.TASK_QUEUE_ENTERED, task, now))
         timers = self._timers
         if slot.target_timer is not None:
@@ -140,11 +142,12 @@ class WorkflowWalk(OfferLifecycle):
         assert skip_if is not None
         if skip_if.is_wildcard:
             return True
-        counts: dict[str, int] = {"available": 0, "unavailable": 0}
+        counts = dict.fromkeys(self._activities, 0)
+        counts["available"] = counts["unavailable"] = 0
         for member in self._queues[target.queue_sid].members.values():
             worker = member.worker
             counts["available" if worker.available else "unavailable"] += 1
-            counts[worker.activity_sid] = counts.get(worker.activity_sid, 0) + 1
+            counts[worker.activity_sid] += 1
         return skip_if.matches({}, {"workers": counts, "task": slot.task.attributes})
 
     def _reevaluate(self, slot: TaskSlot, now: float, events: list[RoutingEvent]) -> None:

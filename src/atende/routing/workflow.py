@@ -111,6 +111,9 @@ class WorkflowTarget:
     order_by: OrderBy | None
     skip_if: Expression | None
     known_worker: KnownWorker | None
+    restricted: bool = field(init=False, repr=False, compare=False)
+    """Whether only some of the queue's workers may take the task at this step (a target
+    expression or a known worker)."""
     match_data: Mapping[str, Any] = field(init=False, repr=False, compare=False)
     """What ``workflow.target-matched`` reports about this step (built once: it is reported
     for every task entering the step)."""
@@ -124,11 +127,8 @@ class WorkflowTarget:
             "target_expression": None if self.expression is None else self.expression.source,
         }
         object.__setattr__(self, "match_data", MappingProxyType(data))
-
-    @property
-    def restricted(self) -> bool:
-        """Whether only some of the queue's workers may take the task at this step."""
-        return self.expression is not None or self.known_worker is not None
+        restricted = self.expression is not None or self.known_worker is not None
+        object.__setattr__(self, "restricted", restricted)
 
 
 @dataclass(frozen=True, slots=True)
