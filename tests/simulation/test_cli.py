@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -39,6 +40,7 @@ def test_run_the_demo_and_write_the_reports(tmp_path: Path) -> None:
     assert "Nível de serviço por intervalo" in html
     assert html.count("<svg") == 3
     assert "Vendas Auto" in html
+    assert re.search(r"<td>\d+,\d%</td>", html)  # pt-BR writes a decimal comma
     data = json.loads(figures.read_text(encoding="utf-8"))
     assert data["agents"] == 12
     assert data["seed"] == 3
@@ -74,6 +76,7 @@ def test_run_a_scenario_file_in_english_over_two_days(tmp_path: Path) -> None:
     html = report.read_text(encoding="utf-8")
     assert "Service level per interval" in html
     assert "D2 19:30" in html
+    assert re.search(r"<td>\d+\.\d%</td>", html)
 
 
 def test_a_broken_scenario_is_a_clear_error(tmp_path: Path) -> None:

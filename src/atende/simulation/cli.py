@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from atende.config import Settings
 from atende.simulation.builtin import demo_scenario, large_scenario
 from atende.simulation.distributions import ScenarioError
 from atende.simulation.erlang import (
@@ -83,7 +84,8 @@ def run(
         result = simulation.run(lambda done: progress.update(task, completed=done))
     console.print(_result_table(result))
     if out is not None:
-        out.write_text(render_report(result, lang=lang), encoding="utf-8")
+        timezone = Settings.from_env().timezone
+        out.write_text(render_report(result, lang=lang, timezone=timezone), encoding="utf-8")
         console.print(f"report written to {out}")
     if json_out is not None:
         json_out.write_text(json.dumps(_result_data(result), indent=2), encoding="utf-8")

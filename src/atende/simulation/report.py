@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -110,11 +111,11 @@ figure { margin: 1rem 0; }
 </head>
 <body>
 <h1>{{ t.title }}: {{ result.scenario }}</h1>
-<p class="muted">{{ t.seed }} {{ result.seed }} · {{ result.days }} {{ t.days }} ·
+<p class="muted">{{ t.seed }} {{ result.seed }} · {{ t.days }}: {{ result.days }} ·
 {{ result.agent_count }} {{ t.agents }} · {{ t.generated }} {{ generated }}</p>
 <p>{{ thresholds }}</p>
 <h2>{{ t.summary }}</h2>
-{{ tally_table(t.queue, [(t.total, result.total)]) }}
+{{ tally_table("", [(t.total, result.total)]) }}
 {% for chart in charts %}<figure>{{ chart }}</figure>{% endfor %}
 <h2>{{ t.by_queue }}</h2>
 {{ tally_table(t.queue, result.by_queue.items()) }}
@@ -131,8 +132,8 @@ figure { margin: 1rem 0; }
 <td>{{ row.tally.handled }}</td><td>{{ row.tally.abandoned }}</td>
 <td>{{ share(row.tally.service_level) }}</td>
 <td>{{ seconds(row.tally.average_speed_of_answer) }}</td>
-<td>{{ "%.1f"|format(row.average_waiting) }}</td><td>{{ row.peak_waiting }}</td>
-<td>{{ "%.1f"|format(row.agents_staffed) }}</td><td>{{ share(row.occupancy) }}</td></tr>
+<td>{{ row.average_waiting|decimal }}</td><td>{{ row.peak_waiting }}</td>
+<td>{{ row.agents_staffed|decimal }}</td><td>{{ share(row.occupancy) }}</td></tr>
 {% endfor %}</tbody>
 </table>
 <h2>{{ t.by_agent }}</h2>
@@ -141,7 +142,7 @@ figure { margin: 1rem 0; }
 <th>{{ t.occupancy }}</th></tr></thead>
 <tbody>
 {% for agent in result.agents %}<tr><td>{{ agent.name }}</td><td>{{ agent.handled }}</td>
-<td>{{ "%.1f"|format(agent.staffed_seconds / 3600) }}</td><td>{{ share(agent.occupancy) }}</td></tr>
+<td>{{ (agent.staffed_seconds / 3600)|decimal }}</td><td>{{ share(agent.occupancy) }}</td></tr>
 {% endfor %}</tbody>
 </table>
 </body>
@@ -171,17 +172,33 @@ def seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def _decimal_comma(text: str) -> str:
+    return text.replace(".", ",")
+
+
 def interval_label(start: float, days: int) -> str:
     day, offset = divmod(start, DAY)
     clock = format_time_of_day(offset)
     return f"D{int(day) + 1} {clock}" if days > 1 else clock
 
 
-def render_report(result: SimulationResult, *, lang: str = "pt-BR") -> str:
-    """The whole report as one self-contained HTML document."""
+def render_report(
+    result: SimulationResult, *, lang: str = "pt-BR", timezone: str = "America/Sao_Paulo"
+) -> str:
+    """The whole report as one self-contained HTML document, numbers written the way the
+    language writes them (decimal comma in pt-BR) and the time of writing in ``timezone``."""
     labels = LABELS[lang]
     environment = Environment(autoescape=True)
-    environment.globals.update(share=share, seconds=seconds, t=labels)
+    if lang == "pt-BR":
+        environment.globals.update(
+            share=lambda value: _decimal_comma(share(value)),
+            seconds=lambda value: _decimal_comma(seconds(value)),
+        )
+        environment.filters["decimal"] = lambda value: _decimal_comma(f"{value:.1f}")
+    else:
+        environment.globals.update(share=share, seconds=seconds)
+        environment.filters["decimal"] = lambda value: f"{value:.1f}"
+    environment.globals["t"] = labels
     tally_template = environment.from_string(_TALLY_TABLE)
 
     def tally_table(heading: str, rows: Sequence[tuple[str, Tally]] | Any) -> Markup:
@@ -194,8 +211,10 @@ def render_report(result: SimulationResult, *, lang: str = "pt-BR") -> str:
     return environment.from_string(_TEMPLATE).render(
         lang=lang,
         result=result,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        thresholds=labels["thresholds"].format(thresholds=thresholds),
+        generated=datetime.now(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z"),
+        thresholds=labels["thresholds"].format(
+            thresholds=_decimal_comma(thresholds) if lang == "pt-BR" else thresholds
+        ),
         tally_table=tally_table,
         intervals=labelled,
         charts=[Markup(svg) for svg in charts(result.intervals, result.days, labels)],
