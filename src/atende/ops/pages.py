@@ -1,11 +1,15 @@
-"""Public pages: the status page (HTML and JSON)."""
+"""Public pages: the status page (HTML and JSON) and the system's page (/about)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from atende.deps import DbSession, RuntimeDep
+from atende.auth.principal import Principal
+from atende.deps import DbSession, RuntimeDep, optional_principal
+from atende.ops.about_service import AboutService
 from atende.ops.jobs import ops_context
 from atende.ops.rendering import render
 from atende.ops.schemas import (
@@ -69,3 +73,14 @@ async def status_page(session: DbSession, runtime: RuntimeDep) -> HTMLResponse:
     names = {component.key: component.name for component in page.components}
     html = render("status.html", page=page, zone=context.settings.timezone, names=names)
     return HTMLResponse(html)
+
+
+@router.get("/about", response_class=HTMLResponse)
+async def about_page(
+    session: DbSession,
+    runtime: RuntimeDep,
+    who: Annotated[Principal | None, Depends(optional_principal)],
+) -> HTMLResponse:
+    """Public, but contacts' phones and e-mails only for people signed in."""
+    page = await AboutService(session, ops_context(runtime)).page()
+    return HTMLResponse(render("about.html", page=page, signed_in=who is not None))

@@ -23,6 +23,7 @@ class OpsSettings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     escalation_tick_seconds: float = 15.0
+    about_file: str | None = None
 
     @classmethod
     def from_env(
@@ -44,6 +45,7 @@ class OpsSettings:
             smtp_user=opt("SMTP_USER"),
             smtp_password=opt("SMTP_PASSWORD"),
             smtp_starttls=(opt("SMTP_STARTTLS") or "").lower() in {"1", "true", "yes"},
+            about_file=opt("ABOUT_FILE"),
         )
 
 
