@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from atende.auth.service import AuthService
+from atende.db.engine import create_engine, session_factory
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,20 @@ async def create_account(app: FastAPI, name: str = "test") -> Account:
         created = await AuthService(session).create_account(name)
         await session.commit()
     return Account(created.account_sid, created.auth_token)
+
+
+def make_account(database_url: str) -> Account:
+    """An account for tests whose app runs elsewhere (a live server, a subprocess)."""
+
+    async def create() -> Account:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session:
+            created = await AuthService(session).create_account("test")
+            await session.commit()
+        await engine.dispose()
+        return Account(created.account_sid, created.auth_token)
+
+    return asyncio.run(create())
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ drives a whole contact-center journey; every response it receives must fit the s
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -16,10 +15,8 @@ from twilio.http.response import Response
 from twilio.rest import Client
 from twilio.rest.taskrouter.v1.workspace import WorkspaceContext
 
-from atende.auth.service import AuthService
-from atende.db.engine import create_engine, session_factory
 from tests.conftest import LiveServer
-from tests.taskrouter.conftest import Account
+from tests.taskrouter.conftest import make_account
 from tests.taskrouter.spec import SpecChecker
 
 T = TypeVar("T")
@@ -36,18 +33,6 @@ class RecordingHttpClient(TwilioHttpClient):
         response = super().request(method, url, *args, **kwargs)
         self.exchanges.append((method, url, response))
         return response
-
-
-def make_account(database_url: str) -> Account:
-    async def create() -> Account:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            created = await AuthService(session).create_account("twilio client")
-            await session.commit()
-        await engine.dispose()
-        return Account(created.account_sid, created.auth_token)
-
-    return asyncio.run(create())
 
 
 def wait_until(probe: Callable[[], T], accept: Callable[[T], bool], timeout: float = 15.0) -> T:

@@ -52,7 +52,9 @@ def setup(runtime: Runtime) -> None:
         outbox = runtime.services.get("outbox")
         if outbox is not None:
             outbox.reply_handlers[REPLY_KIND] = reply_handler(runtime)
-        await manager.load_all()
+        if runtime.settings.run_background:
+            # Engines otherwise load on first use; at start-up, so overdue timers fire now.
+            await manager.load_all()
 
     runtime.on_start(start)
     runtime.add_job("taskrouter.timers", manager.run_timers)

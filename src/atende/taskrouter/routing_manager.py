@@ -156,7 +156,8 @@ class RoutingManager:
         if row is None:
             raise not_found(f"/Workspaces/{workspace_sid}")
         snapshot = await load_snapshot(session, row)
-        engine = RoutingEngine(self.clock, new_sid, settings_of(row))
+        # Through the manager, so a test can move time for every engine at once.
+        engine = RoutingEngine(lambda: self.clock(), new_sid, settings_of(row))
         catch_up = engine.restore(snapshot)
         realtime = await RealtimeCounters.load(session, workspace_sid, engine)
         state = WorkspaceRouting(
