@@ -21,6 +21,7 @@ from typing import Any
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from atende.channels.twilio_voice import FINAL_CALL_STATUSES
 from atende.channels.twilio_voice_twiml import ConferenceJoin, join_conference
 from atende.db.base import utcnow
 from atende.voice.events import emit
@@ -304,7 +305,21 @@ class AssignmentService(VoiceService):
         )
         return str(response)
 
+    async def adopt_customer_leg(self, call: Call, leg: CallLeg) -> None:
+        """A customer leg we dialled (callback, click-to-call) becomes the customer's side of
+        the call, unless the current one is still live or the new one is already over."""
+        if leg.role != "customer" or call.customer_call_sid == leg.call_sid:
+            return
+        if leg.status in FINAL_CALL_STATUSES:
+            return
+        current = (
+            None if call.customer_call_sid is None else await self.repo.leg(call.customer_call_sid)
+        )
+        if current is None or current.status in FINAL_CALL_STATUSES:
+            call.customer_call_sid = leg.call_sid
+
     async def participant_joined(self, call: Call, leg: CallLeg) -> None:
+        await self.adopt_customer_leg(call, leg)
         transfer = call.transfer or {}
         if leg.role in ("agent", "consult") and transfer.get("worker_sid") == leg.worker_sid:
             transfer_call = {**transfer, "call_sid": leg.call_sid}

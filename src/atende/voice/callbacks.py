@@ -43,6 +43,7 @@ class CallbackService(AssignmentService):
         call = await self.repo.call(leg.voice_call_sid, lock=True)
         if call is None:
             return
+        await self.adopt_customer_leg(call, leg)
         if leg.role == "customer" and call.customer_call_sid == leg.call_sid:
             call.status = status
             call.updated_at = utcnow()
@@ -66,13 +67,9 @@ class CallbackService(AssignmentService):
         call = await self.repo.call(voice_call_sid)
         if call is None:
             return None
-        leg = await self.repo.ensure_leg(
+        return await self.repo.ensure_leg(
             carrier_sid, call.sid, role, query.get("worker"), params.get("To", "")
         )
-        if role == "customer" and call.customer_call_sid != carrier_sid:
-            # The callback (or click-to-call) leg becomes the customer's side of the call.
-            call.customer_call_sid = carrier_sid
-        return leg
 
     async def _customer_gone(self, call: Call, status: str) -> None:
         now = utcnow()
@@ -181,8 +178,7 @@ class CallbackService(AssignmentService):
         leg = await self.repo.ensure_leg(
             params["CallSid"], call.sid, role, worker or None, "", status="in-progress"
         )
-        if role == "customer" and call.customer_call_sid != leg.call_sid:
-            call.customer_call_sid = leg.call_sid
+        await self.adopt_customer_leg(call, leg)
         return leg
 
     # ------------------------------------------------------------- recordings

@@ -46,6 +46,7 @@ async def record_leg(runtime: Runtime, message: OutboxMessage, response: httpx.R
         leg = await calls.repo.ensure_leg(
             carrier_sid, call.sid, query["role"], query.get("worker"), _first(form, "To") or ""
         )
+        await calls.adopt_customer_leg(call, leg)
         if call.stage in OVER and call.connected_at is None and leg.role != "customer":
             # The caller left while this leg was being placed: don't let it ring on.
             await calls.end_leg(call, carrier_sid)
