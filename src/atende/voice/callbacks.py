@@ -40,6 +40,8 @@ class CallbackService(AssignmentService):
             return
         leg.status = status
         leg.updated_at = utcnow()
+        if status in FINAL_CALL_STATUSES:
+            leg.in_conference = False
         call = await self.repo.call(leg.voice_call_sid, lock=True)
         if call is None:
             return
@@ -50,10 +52,8 @@ class CallbackService(AssignmentService):
             if status in FINAL_CALL_STATUSES:
                 await self._customer_gone(call, status)
         elif leg.role == "agent" and status in FINAL_CALL_STATUSES:
-            leg.in_conference = False
             await self._agent_gone(call, leg, status)
         elif status in FINAL_CALL_STATUSES:
-            leg.in_conference = False
             await self._other_gone(call, leg)
 
     async def _new_leg(
