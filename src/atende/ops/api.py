@@ -14,6 +14,7 @@ from atende.deps import AnyUser, DbSession, RuntimeDep, Supervisor
 from atende.ops import access_api, config_api, pages, report_api
 from atende.ops.config_service import SupportConfigService
 from atende.ops.context import SERVICE_KEY, OpsContext
+from atende.ops.health_monitor import run_health_checks
 from atende.ops.jobs import ops_context, run_deliveries, run_escalations
 from atende.ops.schemas import (
     Action,
@@ -48,6 +49,7 @@ def setup(runtime: Runtime) -> None:
     runtime.on_start(lambda: _ensure_defaults(runtime))
     runtime.add_job("ops.escalations", lambda: run_escalations(runtime))
     runtime.add_job("ops.notifications", lambda: run_deliveries(runtime))
+    runtime.add_job("ops.health", lambda: run_health_checks(runtime))
 
 
 async def _ensure_defaults(runtime: Runtime) -> None:

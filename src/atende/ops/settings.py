@@ -23,6 +23,7 @@ class OpsSettings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     escalation_tick_seconds: float = 15.0
+    health_interval_seconds: float = 60.0
     about_file: str | None = None
 
     @classmethod
