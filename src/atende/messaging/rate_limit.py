@@ -11,6 +11,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 DEFAULT_RATE = 80.0
+# Floating-point slack: a bucket this close to a whole token has one (else waits could shrink
+# below the clock's resolution and never end).
+EPSILON = 1e-9
 
 
 @dataclass
@@ -46,7 +49,7 @@ class RateLimiter:
     def delay(self, key: str) -> float:
         """Seconds until one message may go on `key` (0 if now)."""
         bucket = self._refill(key)
-        return 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / self.rate
+        return 0.0 if bucket.tokens >= 1 - EPSILON else (1 - bucket.tokens) / self.rate
 
     async def acquire(self, key: str) -> None:
         """Wait for a token; callers for one number queue fairly behind each other."""
