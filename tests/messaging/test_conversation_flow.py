@@ -203,7 +203,7 @@ async def test_transfer_to_a_queue_routes_a_new_task_and_releases_the_agent(
     assert response.json()["state"] == "queued"
     assert response.json()["worker_sid"] is None
     assert gateway.finished == [(first_task, "transferred")]
-    assert gateway.tasks[-1].attributes["transfer_queue_sid"] == queue
+    assert gateway.tasks[-1].attributes["transfer_queue"] == queue
     assert gateway.tasks[-1].attributes["placa"] == "ABC1D23"
     # The agent no longer sees it; the next agent accepting the new task does.
     assert (await client.get("/api/conversations", headers=headers)).json()["conversations"] == []

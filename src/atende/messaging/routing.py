@@ -6,7 +6,6 @@ rules and the TaskRouter service stays the only code that changes routing state.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -18,7 +17,7 @@ from atende.conversations.models import Conversation
 from atende.conversations.repository import ConversationRepository
 from atende.conversations.service import ConversationService
 from atende.db.base import utcnow
-from atende.errors import Problem
+from atende.errors import Problem, TwilioError
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +110,23 @@ class ConversationRouter:
             return None
         conversation.workspace_sid = workspace
         attributes = await self.task_attributes(session, conversation, answers)
-        task_sid = await self.gateway.create_task(
-            session,
-            workspace_sid=workspace,
-            workflow_sid=workflow,
-            attributes=attributes,
-            task_channel=TASK_CHANNELS.get(conversation.channel, conversation.channel),
-            priority=priority,
-            timeout=timeout,
-        )
+        try:
+            async with session.begin_nested():
+                task_sid = await self.gateway.create_task(
+                    session,
+                    workspace_sid=workspace,
+                    workflow_sid=workflow,
+                    attributes=attributes,
+                    task_channel=TASK_CHANNELS.get(conversation.channel, conversation.channel),
+                    priority=priority,
+                    timeout=timeout,
+                )
+        except TwilioError as error:
+            # A configuration mistake (no such task channel…) must not lose the customer.
+            log.error("routing conversation %s failed: %s", conversation.sid, error.message)
+            conversation.attributes = {**conversation.attributes, "routing_error": error.message}
+            await service.queued(conversation, None)
+            return None
         await service.queued(conversation, task_sid)
         return task_sid
 
@@ -147,8 +154,9 @@ class ConversationRouter:
         worker_sid: str | None = None,
         queue_sid: str | None = None,
     ) -> str:
-        """Close the current task and route a new one: to an agent first (`known_worker_sid`)
-        or to a queue (`transfer_queue_sid`, which the workflow routes on)."""
+        """Close the current task and route a new one to an agent (`target_worker`) or a queue
+        (`transfer_queue`): the attributes voice transfers use, so one workflow serves both
+        (see `atende.voice.routing.transfer_filters`)."""
         if conversation.state == "closed":
             raise Problem(409, "Conversation closed", "a closed conversation cannot be transferred")
         workspace = conversation.workspace_sid
@@ -161,9 +169,9 @@ class ConversationRouter:
         attributes["transferred_by"] = by
         attributes.pop("known_worker_sid", None)
         if worker_sid:
-            attributes["known_worker_sid"] = worker_sid
+            attributes["target_worker"] = worker_sid
         if queue_sid:
-            attributes["transfer_queue_sid"] = queue_sid
+            attributes["transfer_queue"] = queue_sid
         task_sid = await self.gateway.create_task(
             session,
             workspace_sid=workspace,
@@ -191,5 +199,13 @@ class ConversationRouter:
         await ConversationService(session).close(conversation, disposition, notes, by)
 
 
-def attributes_json(attributes: Mapping[str, Any]) -> str:
-    return json.dumps(dict(attributes), ensure_ascii=False, separators=(",", ":"))
+def known_agent_first(queue_sid: str, timeout: int = 120) -> dict[str, Any]:
+    """A workflow target to put before a filter's own: a returning customer's task waits up to
+    `timeout` seconds for the agent who served them (`known_worker_sid`), and skips this step
+    at once when there is none."""
+    return {
+        "queue": queue_sid,
+        "known_worker_sid": "task.known_worker_sid",
+        "timeout": timeout,
+        "skip_if": "task.known_worker_sid == null",
+    }

@@ -9,11 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.runtime import Runtime
 from atende.taskrouter import models
+from atende.taskrouter.service import TaskRouterService
+
+ASSIGNED = ("assigned", "wrapping")
+WAITING = ("pending", "reserved")
 
 
 class TaskRouterGateway:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+
+    def _service(self, session: AsyncSession) -> TaskRouterService:
+        return TaskRouterService(session, self.runtime)
 
     async def workspace_of(self, session: AsyncSession, workflow_sid: str) -> str | None:
         workflow = await session.get(models.Workflow, workflow_sid)
@@ -30,12 +37,23 @@ class TaskRouterGateway:
         priority: int | None = None,
         timeout: int | None = None,
     ) -> str:
-        raise NotImplementedError("waiting for atende.taskrouter.service")
+        task = await self._service(session).create_task(
+            workspace_sid, workflow_sid, attributes, task_channel, priority, timeout
+        )
+        return task.sid
 
     async def finish_task(
         self, session: AsyncSession, workspace_sid: str, task_sid: str, reason: str
     ) -> None:
-        raise NotImplementedError("waiting for atende.taskrouter.service")
+        """Complete a task an agent holds, cancel one still waiting; a finished one stays."""
+        service = self._service(session)
+        task = await session.get(models.Task, task_sid)
+        if task is None:
+            return
+        if task.assignment_status in ASSIGNED:
+            await service.complete_task(workspace_sid, task_sid, reason)
+        elif task.assignment_status in WAITING:
+            await service.cancel_task(workspace_sid, task_sid, reason)
 
     async def accepted_worker(self, session: AsyncSession, task_sid: str) -> str | None:
         query = select(models.Reservation.worker_sid).where(

@@ -1,0 +1,184 @@
+"""Conversations routed by the real TaskRouter engine: the hand-off creates a task on the
+whatsapp channel, the accepting agent owns the conversation, wrap-up completes the task, and a
+returning customer is offered first to the agent who served them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from atende.auth.models import Role
+from atende.auth.service import AuthService
+from atende.conversations.models import Conversation
+from atende.messaging.assignments import reconcile
+from atende.messaging.hub import MessagingHub
+from atende.messaging.routing import known_agent_first
+from atende.taskrouter import models as tr
+from atende.taskrouter.service import TaskRouterService
+from tests.messaging import meta_payloads as meta
+from tests.messaging.conftest import drain, post_meta
+
+
+@dataclass
+class Center:
+    workspace_sid: str
+    workflow_sid: str
+    workers: dict[str, str]
+    tokens: dict[str, str]
+
+
+@pytest.fixture
+async def center(app: FastAPI, hub: MessagingHub) -> Center:
+    runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        auth = AuthService(session)
+        account = await auth.create_account("Corretora")
+        service = TaskRouterService(session, runtime)
+        workspace = await service.create_workspace(account.account_sid, "Corretora")
+        await service.create_task_channel(workspace.sid, "WhatsApp", "whatsapp")
+        available = await session.scalar(
+            select(tr.Activity.sid).where(
+                tr.Activity.workspace_sid == workspace.sid, tr.Activity.friendly_name == "Available"
+            )
+        )
+        queue = await service.create_task_queue(
+            workspace.sid, "Relacionamento", target_workers="1==1"
+        )
+        configuration = {
+            "task_routing": {
+                "filters": [
+                    {
+                        "filter_friendly_name": "Atendimento",
+                        "expression": "channel == 'whatsapp'",
+                        "targets": [known_agent_first(queue.sid), {"queue": queue.sid}],
+                    }
+                ],
+                "default_filter": {"queue": queue.sid},
+            }
+        }
+        workflow = await service.create_workflow(
+            workspace.sid, "Mensagens", json.dumps(configuration)
+        )
+        workers: dict[str, str] = {}
+        tokens: dict[str, str] = {}
+        for name in ("ana", "bruno"):
+            worker = await service.create_worker(workspace.sid, name, activity_sid=available)
+            workers[name] = worker.sid
+            user = await auth.create_user(
+                f"{name}@corretora.example", Role.AGENT, worker_sid=worker.sid
+            )
+            tokens[name] = await auth.create_token(name, Role.AGENT, user.id)
+        await session.commit()
+    hub.router.default_workflow_sid = workflow.sid
+    return Center(workspace.sid, workflow.sid, workers, tokens)
+
+
+async def reservation_of(app: FastAPI, task_sid: str) -> tr.Reservation:
+    async with app.state.runtime.sessions() as session:
+        query = select(tr.Reservation).where(tr.Reservation.task_sid == task_sid)
+        return (await session.scalars(query)).one()
+
+
+async def latest_conversation(app: FastAPI) -> Conversation:
+    async with app.state.runtime.sessions() as session:
+        query = select(Conversation).order_by(Conversation.opened_at.desc())
+        return (await session.scalars(query)).first()  # type: ignore[return-value]
+
+
+async def accept(app: FastAPI, center: Center, reservation_sid: str) -> None:
+    async with app.state.runtime.sessions() as session:
+        service = TaskRouterService(session, app.state.runtime)
+        await service.accept_reservation(center.workspace_sid, reservation_sid)
+        await session.commit()
+
+
+async def customer_reaches_queue(
+    client: httpx.AsyncClient, hub: MessagingHub, prefix: str, wa_id: str = meta.CUSTOMER_WA_ID
+) -> None:
+    await post_meta(client, meta.text(f"{prefix}1", "Oi", wa_id=wa_id, user_id=None))
+    await drain(hub)
+    reply = meta.list_reply(f"{prefix}2", "sinistro", "Sinistro")
+    message = reply["entry"][0]["changes"][0]["value"]
+    message["contacts"][0]["wa_id"] = message["messages"][0]["from"] = wa_id
+    await post_meta(client, reply)
+    await drain(hub)
+
+
+async def test_accepting_the_task_gives_the_agent_the_conversation(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub, center: Center
+) -> None:
+    await customer_reaches_queue(client, hub, "wamid.A")
+    conversation = await latest_conversation(app)
+    assert conversation.state == "queued" and conversation.task_sid
+    async with app.state.runtime.sessions() as session:
+        task = await session.get(tr.Task, conversation.task_sid)
+        assert task is not None
+        attributes = json.loads(task.attributes)
+        channel = await session.get(tr.TaskChannel, task.task_channel_sid)
+        assert channel is not None and channel.unique_name == "whatsapp"
+    assert attributes["motivo"] == "sinistro"
+    assert attributes["conversation_sid"] == conversation.sid
+
+    reservation = await reservation_of(app, conversation.task_sid)
+    await accept(app, center, reservation.sid)
+    await reconcile(hub)
+    owned = await latest_conversation(app)
+    assert (owned.state, owned.worker_sid) == ("assigned", reservation.worker_sid)
+
+    name = next(n for n, sid in center.workers.items() if sid == reservation.worker_sid)
+    headers = {"Authorization": f"Bearer {center.tokens[name]}"}
+    response = await client.post(
+        f"/api/conversations/{owned.sid}/wrapup", json={"disposition": "orientado"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    async with app.state.runtime.sessions() as session:
+        task = await session.get(tr.Task, owned.task_sid)
+        assert task is not None and task.assignment_status == "completed"
+
+
+async def test_a_returning_customer_is_offered_first_to_their_agent(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub, center: Center
+) -> None:
+    await customer_reaches_queue(client, hub, "wamid.A")
+    first = await latest_conversation(app)
+    assert first.task_sid is not None
+    reservation = await reservation_of(app, first.task_sid)
+    served_by = reservation.worker_sid
+    await accept(app, center, reservation.sid)
+    await reconcile(hub)
+    name = next(n for n, sid in center.workers.items() if sid == served_by)
+    headers = {"Authorization": f"Bearer {center.tokens[name]}"}
+    await client.post(
+        f"/api/conversations/{first.sid}/wrapup", json={"disposition": "ok"}, headers=headers
+    )
+    # Make the other agent the longest idle, so only the known-agent step explains the choice.
+    for attempt in range(3):
+        await customer_reaches_queue(client, hub, f"wamid.R{attempt}")
+        again = await latest_conversation(app)
+        assert again.sid != first.sid and again.task_sid is not None
+        offered = await reservation_of(app, again.task_sid)
+        assert offered.worker_sid == served_by
+        async with app.state.runtime.sessions() as session:
+            task = await session.get(tr.Task, again.task_sid)
+            assert task is not None
+            assert json.loads(task.attributes)["known_worker_sid"] == served_by
+        await accept(app, center, offered.sid)
+        await reconcile(hub)
+        await client.post(
+            f"/api/conversations/{again.sid}/wrapup", json={"disposition": "ok"}, headers=headers
+        )
+
+
+async def test_a_new_customer_skips_the_known_agent_step(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub, center: Center
+) -> None:
+    await customer_reaches_queue(client, hub, "wamid.N", wa_id="5521999990000")
+    conversation = await latest_conversation(app)
+    assert conversation.task_sid is not None
+    reservation = await reservation_of(app, conversation.task_sid)
+    assert reservation.worker_sid in center.workers.values()
