@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from twilio.request_validator import RequestValidator
 
 from atende.app import create_app
 from atende.config import Settings
@@ -17,7 +18,10 @@ from atende.flows.runner import FlowRunner
 from atende.messaging.hub import MessagingHub
 from atende.ops.calendar import ContinuousCalendar
 from tests.fakes.graph_api import FakeGraphAPI, fake_graph_api
+from tests.fakes.twilio_messages import FakeTwilioMessages, fake_twilio_messages
 from tests.messaging import meta_payloads as meta
+
+TWILIO_NUMBER = "+551140028922"
 
 
 @pytest.fixture
@@ -26,9 +30,21 @@ def graph() -> Iterator[FakeGraphAPI]:
         yield fake
 
 
-def messaging_settings(settings: Settings, graph: FakeGraphAPI) -> Settings:
+@pytest.fixture
+def twilio_api() -> Iterator[FakeTwilioMessages]:
+    with fake_twilio_messages() as fake:
+        yield fake
+
+
+def messaging_settings(
+    settings: Settings, graph: FakeGraphAPI, twilio: FakeTwilioMessages
+) -> Settings:
     return dataclasses.replace(
         settings,
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=twilio.auth_token,
+        twilio_number=TWILIO_NUMBER,
+        twilio_api_base=twilio.url,
         whatsapp_app_secret=meta.APP_SECRET,
         whatsapp_verify_token=meta.VERIFY_TOKEN,
         whatsapp_access_token=graph.access_token,
@@ -39,9 +55,11 @@ def messaging_settings(settings: Settings, graph: FakeGraphAPI) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings, graph: FakeGraphAPI) -> AsyncIterator[FastAPI]:
+async def app(
+    settings: Settings, graph: FakeGraphAPI, twilio_api: FakeTwilioMessages
+) -> AsyncIterator[FastAPI]:
     """The app configured for the fake providers (shadows the shared `app`)."""
-    application = create_app(messaging_settings(settings, graph), migrate=False)
+    application = create_app(messaging_settings(settings, graph, twilio_api), migrate=False)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -63,6 +81,17 @@ async def post_meta(
     body = meta.encode(document)
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": meta.sign(body, secret)}
     return await client.post("/webhooks/whatsapp", content=body, headers=headers)
+
+
+async def post_twilio(
+    client: httpx.AsyncClient, form: dict[str, str], auth_token: str
+) -> httpx.Response:
+    """Post a form signed the way Twilio signs it (full URL plus sorted parameters)."""
+    url = "http://testserver/webhooks/twilio/messaging"
+    signature = RequestValidator(auth_token).compute_signature(url, form)
+    return await client.post(
+        "/webhooks/twilio/messaging", data=form, headers={"X-Twilio-Signature": signature}
+    )
 
 
 async def drain(hub: MessagingHub, rounds: int = 10) -> None:
