@@ -4,7 +4,8 @@ and voice channels (`/api/voice/…`). `setup` attaches the voice services and b
 from __future__ import annotations
 
 import httpx
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from atende.deps import Admin, AnyUser, DbSession, RuntimeDep
 from atende.errors import Problem
@@ -16,6 +17,7 @@ from atende.voice.config import VoiceConfig
 from atende.voice.context import LEG_REPLY
 from atende.voice.controls import CallService
 from atende.voice.models import Call
+from atende.voice.sandbox import SANDBOX_PREFIX, network
 from atende.voice.schemas import (
     CallDetail,
     CallOut,
@@ -36,6 +38,7 @@ from atende.voice.webhooks import router as webhooks_router
 router = APIRouter()
 calls = APIRouter(prefix="/api/calls", tags=["calls"])
 voice = APIRouter(prefix="/api/voice", tags=["voice"])
+sandbox = APIRouter(prefix=SANDBOX_PREFIX, include_in_schema=False)
 
 
 def setup(runtime: Runtime) -> None:
@@ -272,6 +275,27 @@ async def update_channel(
     return await ChannelService(session).update(sid, **changes)
 
 
+# ---------------------------------------------------------------- sandbox
+
+
+@sandbox.api_route(
+    "/2010-04-01/Accounts/{account_sid}/{path:path}", methods=["GET", "POST", "DELETE"]
+)
+async def sandbox_rest(
+    account_sid: str, path: str, request: Request, runtime: RuntimeDep
+) -> Response:
+    """Twilio's REST API as the sandbox carrier answers it, for sandbox channels only."""
+    body = (await request.body()).decode()
+    authorization = request.headers.get("authorization", "")
+    status, answer = await network(runtime).rest(
+        account_sid, authorization, request.method, path, body
+    )
+    if answer is None:
+        return Response(status_code=status)
+    return JSONResponse(answer, status_code=status)
+
+
 router.include_router(webhooks_router)
 router.include_router(calls)
 router.include_router(voice)
+router.include_router(sandbox)
