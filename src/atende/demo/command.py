@@ -35,7 +35,7 @@ async def prepare(settings: Settings, saved: Path) -> DemoSetup:
 
 
 def banner(setup: DemoSetup, base: str) -> Table:
-    table = Table(title="Atende demo", show_header=True, title_justify="left")
+    table = Table(title="Atende demo", show_header=True, title_justify="left", min_width=90)
     table.add_column("onde")
     table.add_column("quem")
     agent = next(agent for agent in company.AGENTS if not agent.simulated)
@@ -45,10 +45,7 @@ def banner(setup: DemoSetup, base: str) -> Table:
         (f"{base}/admin", f"admin@{company.DEMO_DOMAIN}"),
         (f"{base}/status", "público"),
         (f"{base}/api/docs", "desenvolvedores"),
-        (
-            f"{base}/v1/Workspaces/{setup.workspace_sid}",
-            f"{setup.account_sid} / {setup.auth_token}",
-        ),
+        (f"{base}/v1/Workspaces", "API TaskRouter: conta abaixo"),
     ]
     for where, who in rows:
         table.add_row(where, who)

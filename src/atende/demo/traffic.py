@@ -15,16 +15,20 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
 
+from atende.channels.sandbox_voice import CallerMix
 from atende.demo import company
 from atende.demo.seed import DemoSetup
 from atende.errors import TwilioError
 from atende.runtime import Runtime
 from atende.taskrouter.models import Task, Worker
 from atende.taskrouter.service import TaskRouterService
+from atende.voice.sandbox import run_sandbox_callers
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Callers dial the sandbox number and go through the real IVR, webhooks and conference REST.
+CALLERS = CallerMix(calls_per_minute=3.0, mean_patience=150.0, mean_talk=60.0)
 FIRST_NAMES = ("Marcos", "Patrícia", "Luana", "Rafael", "Sônia", "Tiago", "Vera", "Wagner")
 LAST_NAMES = ("Oliveira", "Santos", "Ferreira", "Barbosa", "Cardoso", "Teixeira", "Moreira")
 
@@ -63,8 +67,10 @@ class DemoTraffic:
         task.add_done_callback(self._background.discard)
 
     def _customer(self) -> dict[str, Any]:
-        motives = [(motive, channel) for motive, channel, _ in company.DEMAND]
-        weights = [weight for _, _, weight in company.DEMAND]
+        # Calls come through the sandbox carrier (see `install`); the rest is created here.
+        demand = [entry for entry in company.DEMAND if entry[1] != "voice"]
+        motives = [(motive, channel) for motive, channel, _ in demand]
+        weights = [weight for _, _, weight in demand]
         motive, channel = self.random.choices(motives, weights)[0]
         name = f"{self.random.choice(FIRST_NAMES)} {self.random.choice(LAST_NAMES)}"
         phone = f"+55119{self.random.randrange(10_000_000, 99_999_999)}"
@@ -150,6 +156,10 @@ class DemoTraffic:
                 await task
 
     def install(self, runtime: Runtime) -> None:
+        runtime.add_job(
+            "demo.callers",
+            lambda: run_sandbox_callers(runtime, self.setup.workflow_sid, CALLERS),
+        )
         runtime.add_job("demo.arrivals", self.arrivals)
         runtime.add_job("demo.agents", self.agents)
         runtime.add_job("demo.breaks", self.breaks)
