@@ -10,6 +10,7 @@ from atende.voice.models import Call
 from atende.voice.sandbox import run_sandbox_callers
 from tests.conftest import LiveServer
 from tests.fakes.twilio_api import FakeTwilio
+from tests.support.waiting import eventually
 from tests.voice.conftest import ContactCenter, build_center
 
 
@@ -43,7 +44,12 @@ def test_sandbox_callers_reach_an_agent_and_hang_up_after_talking(
     assert call.attributes["motivo"] == "apolice"
     task = live_server.call(center.task(call.task_sid or ""))
     assert task.assignment_status == "wrapping"
-    legs = live_server.call(center.legs(call.sid))
+    legs = live_server.call(
+        eventually(
+            lambda: center.legs(call.sid),
+            lambda legs: all(leg.status == "completed" for leg in legs),
+        )
+    )
     assert {leg.role for leg in legs} == {"customer", "agent"}
     assert all(leg.status == "completed" for leg in legs)
 
