@@ -10,12 +10,13 @@ reservation twice."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import FromClause, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -229,9 +230,18 @@ async def load_snapshot(session: AsyncSession, workspace: models.Workspace) -> R
 # ------------------------------------------------------------------------ engine -> rows
 
 
-def dialect_insert(session: AsyncSession, table: FromClause) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+@functools.cache
+def _upsert_statement(
+    dialect: str, model: Any, key: tuple[str, ...], updated: tuple[str, ...], bump_version: bool
+) -> Any:
+    """Built once per shape: the rows go in as executemany parameters, so SQLAlchemy compiles
+    the statement once instead of once per command (a multi-row VALUES differs every time)."""
+    table = model.__table__
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    values: dict[str, Any] = {column: statement.excluded[column] for column in updated}
+    if bump_version:
+        values["version"] = table.c.version + 1
+    return statement.on_conflict_do_update(index_elements=list(key), set_=values)
 
 
 async def upsert(
@@ -242,15 +252,12 @@ async def upsert(
     updated: Sequence[str],
     bump_version: bool = False,
 ) -> None:
-    """One multi-row INSERT … ON CONFLICT DO UPDATE of the `updated` columns (both dialects)."""
+    """INSERT … ON CONFLICT DO UPDATE of the `updated` columns, on both dialects."""
     if not rows:
         return
-    table = model.__table__
-    statement = dialect_insert(session, table).values(list(rows))
-    values: dict[str, Any] = {column: statement.excluded[column] for column in updated}
-    if bump_version:
-        values["version"] = table.c.version + 1
-    await session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+    dialect = session.get_bind().dialect.name
+    statement = _upsert_statement(dialect, model, tuple(key), tuple(updated), bump_version)
+    await session.execute(statement, list(rows))
 
 
 _TASK_ENGINE_COLUMNS = (
@@ -305,6 +312,16 @@ def _task_row(workspace_sid: str, task: Task, attributes: str | None) -> dict[st
     }
 
 
+def new_task_row(workspace_sid: str, task: Task, attributes: str) -> models.Task:
+    """The row a task creation just wrote, built from the engine instead of read back."""
+    return models.Task(
+        **_task_row(workspace_sid, task, attributes),
+        routing_target=None,
+        ignore_capacity=False,
+        version=0,
+    )
+
+
 def _worker_row(workspace_sid: str, worker: Worker, attributes: str | None) -> dict[str, Any]:
     return {
         "sid": worker.sid,
@@ -334,32 +351,38 @@ def _worker_channel_rows(workspace_sid: str, worker: Worker) -> list[dict[str, A
     ]
 
 
-async def _save_reservation(
-    session: AsyncSession, workspace_sid: str, reservation: Reservation
-) -> None:
-    table = models.Reservation
-    status = reservation.status.value
-    values = {
-        "reservation_status": status,
+def _reservation_values(reservation: Reservation) -> dict[str, Any]:
+    return {
+        "reservation_status": reservation.status.value,
         "timeout_at": to_datetime(reservation.timeout_at),
         "previous_activity_sid": reservation.previous_activity_sid,
         "date_updated": to_datetime(reservation.updated_at or reservation.created_at),
     }
+
+
+async def _update_reservation(session: AsyncSession, reservation: Reservation) -> None:
+    """Only from a status the new one may follow: if another node moved the row first (an
+    accept racing an accept), nothing is written and the command fails."""
+    table = models.Reservation
+    status = reservation.status.value
     result = await session.execute(
         update(table)
         .where(table.sid == reservation.sid, table.reservation_status.in_(_ALLOWED_FROM[status]))
-        .values(version=table.version + 1, **values)
+        .values(version=table.version + 1, **_reservation_values(reservation))
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount:  # type: ignore[attr-defined]
-        return
-    stored = await session.scalar(
-        select(table.reservation_status).where(table.sid == reservation.sid)
-    )
-    if stored is not None:
+    if not result.rowcount:  # type: ignore[attr-defined]
+        stored = await session.scalar(
+            select(table.reservation_status).where(table.sid == reservation.sid)
+        )
         raise conflict(
             f"Reservation {reservation.sid} is already {stored}; it cannot become {status}"
         )
+
+
+def _insert_reservation(
+    session: AsyncSession, workspace_sid: str, reservation: Reservation
+) -> None:
     session.add(
         models.Reservation(
             sid=reservation.sid,
@@ -371,7 +394,7 @@ async def _save_reservation(
             task_channel_sid=reservation.task_channel_sid,
             date_created=to_datetime(reservation.created_at),
             version=0,
-            **values,
+            **_reservation_values(reservation),
         )
     )
 
@@ -381,12 +404,15 @@ async def save_changes(
     workspace_sid: str,
     engine: RoutingEngine,
     changes: RoutingChanges,
+    stored_reservations: set[str],
     attribute_texts: Mapping[str, str] | None = None,
 ) -> None:
     """Write exactly the rows the command changed; SIDs the engine forgot were deleted.
 
-    `attribute_texts` holds the attributes, as the client wrote them, of the tasks and workers
-    whose attributes this command set; others keep the stored text."""
+    `stored_reservations` are the reservation SIDs known to have a row (kept up to date here),
+    so a new reservation is inserted without first trying an update. `attribute_texts` holds
+    the attributes, as the client wrote them, of the tasks and workers whose attributes this
+    command set; others keep the stored text."""
     texts = attribute_texts or {}
     deleted_tasks = sorted(sid for sid in changes.task_sids if sid not in engine.tasks)
     deleted_workers = sorted(sid for sid in changes.worker_sids if sid not in engine.workers)
@@ -429,8 +455,15 @@ async def save_changes(
     )
     for sid in sorted(changes.reservation_sids):
         reservation = engine.reservations.get(sid)
-        if reservation is not None:
-            await _save_reservation(session, workspace_sid, reservation)
+        if reservation is None:
+            stored_reservations.discard(sid)
+        elif sid in stored_reservations:
+            await _update_reservation(session, reservation)
+        else:
+            _insert_reservation(session, workspace_sid, reservation)
+            stored_reservations.add(sid)
+    if len(stored_reservations) > 2 * len(engine.reservations) + 1024:
+        stored_reservations.intersection_update(engine.reservations.keys())
     await _delete_rows(session, deleted_tasks, deleted_workers)
 
 

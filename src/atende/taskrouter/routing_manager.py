@@ -76,6 +76,8 @@ class WorkspaceRouting:
     webhook: WebhookTarget | None = None
     assignment_callbacks: dict[str, str] = field(default_factory=dict)
     """Workflow SID -> AssignmentCallbackUrl, for workflows that have one."""
+    stored_reservations: set[str] = field(default_factory=set)
+    """Reservations that have a row (the others are inserted, not updated)."""
 
     def describe(self, row: models.Workspace) -> None:
         self.account_sid = row.account_sid
@@ -134,7 +136,9 @@ class RoutingManager:
         engine = state.engine
         changes = engine.drain_changes()
         state.realtime.observe(engine, changes)
-        await save_changes(session, state.sid, engine, changes, attribute_texts)
+        await save_changes(
+            session, state.sid, engine, changes, state.stored_reservations, attribute_texts
+        )
         await record_cumulative(session, state.sid, engine, events)
         await record_events(session, records_for(state.sid, events, engine, actor), state.webhook)
         for hook in self.after_command:
@@ -167,6 +171,7 @@ class RoutingManager:
             engine=engine,
             realtime=realtime,
             webhook=webhook_target(row),
+            stored_reservations={reservation.sid for reservation in snapshot.reservations},
         )
         workflows = await session.execute(
             select(models.Workflow.sid, models.Workflow.assignment_callback_url).where(

@@ -6,14 +6,14 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from atende.routing.events import EventType, ResourceType, RoutingEvent
 from atende.routing.model import TaskStatus
 from atende.sids import new_sid
 from atende.taskrouter import models
 from atende.taskrouter.errors import invalid, missing, not_found
-from atende.taskrouter.persistence import to_epoch
+from atende.taskrouter.persistence import new_task_row, to_epoch
 from atende.taskrouter.service_base import ServiceBase
 from atende.taskrouter.worker_service import Attributes, attributes_pair, check_version
 
@@ -77,10 +77,15 @@ class TaskCommands(ServiceBase):
             parameter="Priority" if priority is not None else "Timeout",
             attribute_texts={sid: text},
         )
-        row = await self.task(workspace_sid, sid)
+        row = new_task_row(workspace_sid, state.engine.tasks[sid], text)
         if routing_target is not None or ignore_capacity:
             row.routing_target = routing_target
             row.ignore_capacity = bool(ignore_capacity)
+            await self.session.execute(
+                update(models.Task)
+                .where(models.Task.sid == sid)
+                .values(routing_target=routing_target, ignore_capacity=row.ignore_capacity)
+            )
         return row
 
     async def update_task(

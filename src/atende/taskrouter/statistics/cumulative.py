@@ -6,18 +6,19 @@ it costs the minutes asked, not the tasks or workers. Windows are whole minutes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.routing.engine import RoutingEngine
 from atende.routing.events import EventType, RoutingEvent
 from atende.taskrouter import models
-from atende.taskrouter.persistence import dialect_insert
 
 RESERVATION_METRICS = {
     EventType.RESERVATION_CREATED: "reservations_created",
@@ -109,7 +110,6 @@ async def record_cumulative(
                 bucket[3] = value if bucket[3] is None else max(bucket[3], value)
     if not buckets:
         return
-    table = models.StatisticsBucket.__table__
     rows = [
         {
             "workspace_sid": workspace_sid,
@@ -124,26 +124,31 @@ async def record_cumulative(
         }
         for (scope, channel, metric, minute), (count, total, minimum, maximum) in buckets.items()
     ]
-    statement = dialect_insert(session, table).values(rows)
+    await session.execute(_bucket_upsert(session.get_bind().dialect.name), rows)
+
+
+@functools.cache
+def _bucket_upsert(dialect: str) -> Any:
+    """Adds a command's samples to existing buckets (built once; rows go as executemany)."""
+    table = models.StatisticsBucket.__table__
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     excluded = statement.excluded
-    least = func.least if session.get_bind().dialect.name == "postgresql" else func.min
-    greatest = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["workspace_sid", "scope_sid", "task_channel_sid", "metric", "minute"],
-            set_={
-                "count": table.c.count + excluded["count"],
-                "total": table.c.total + excluded.total,
-                "minimum": least(
-                    func.coalesce(table.c.minimum, excluded.minimum),
-                    func.coalesce(excluded.minimum, table.c.minimum),
-                ),
-                "maximum": greatest(
-                    func.coalesce(table.c.maximum, excluded.maximum),
-                    func.coalesce(excluded.maximum, table.c.maximum),
-                ),
-            },
-        )
+    least = func.least if dialect == "postgresql" else func.min
+    greatest = func.greatest if dialect == "postgresql" else func.max
+    return statement.on_conflict_do_update(
+        index_elements=["workspace_sid", "scope_sid", "task_channel_sid", "metric", "minute"],
+        set_={
+            "count": table.c.count + excluded["count"],
+            "total": table.c.total + excluded.total,
+            "minimum": least(
+                func.coalesce(table.c.minimum, excluded.minimum),
+                func.coalesce(excluded.minimum, table.c.minimum),
+            ),
+            "maximum": greatest(
+                func.coalesce(table.c.maximum, excluded.maximum),
+                func.coalesce(excluded.maximum, table.c.maximum),
+            ),
+        },
     )
 
 

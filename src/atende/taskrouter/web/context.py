@@ -11,7 +11,6 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from atende.deps import RuntimeDep
-from atende.taskrouter import models
 from atende.taskrouter.errors import not_found
 from atende.taskrouter.event_records import Actor
 from atende.taskrouter.service import TaskRouterService
@@ -27,11 +26,17 @@ class Context:
     service: TaskRouterService
     urls: Urls
 
-    async def workspace(self, workspace_sid: str) -> models.Workspace:
-        row = await self.service.repo.workspace(workspace_sid)
-        if row is None or row.account_sid != self.account_sid:
+    async def owned(self, workspace_sid: str) -> None:
+        """404 unless the workspace exists and is this account's (from memory when loaded)."""
+        loaded = self.service.manager.loaded(workspace_sid)
+        account: str | None
+        if loaded is not None:
+            account = loaded.account_sid
+        else:
+            row = await self.service.repo.workspace(workspace_sid)
+            account = None if row is None else row.account_sid
+        if account != self.account_sid:
             raise not_found(f"/Workspaces/{workspace_sid}")
-        return row
 
     async def names(self, workspace_sid: str) -> Names:
         return await self.service.names(workspace_sid)

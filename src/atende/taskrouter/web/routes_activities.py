@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/Workspaces/{workspace_sid}/Activities")
 
 @router.get("")
 async def list_activities(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     query = tr.query()
     paging = page_request(query)
     rows = await tr.service.repo.activities(
@@ -27,7 +27,7 @@ async def list_activities(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.post("")
 async def create_activity(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.create_activity(
         workspace_sid,
@@ -39,7 +39,7 @@ async def create_activity(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.get("/{sid}")
 async def fetch_activity(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await tr.service.repo.activity(workspace_sid, sid)
     if row is None:
         raise not_found(f"/Workspaces/{workspace_sid}/Activities/{sid}")
@@ -48,7 +48,7 @@ async def fetch_activity(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONRe
 
 @router.post("/{sid}")
 async def update_activity(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.update_activity(
         workspace_sid, sid, form.text("FriendlyName", max_length=64)
@@ -58,6 +58,6 @@ async def update_activity(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONR
 
 @router.delete("/{sid}")
 async def delete_activity(tr: TaskRouter, workspace_sid: str, sid: str) -> Response:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     await tr.service.delete_activity(workspace_sid, sid)
     return no_content()

@@ -20,7 +20,7 @@ MAX_MINUTES = 43_200
 
 @router.get("")
 async def list_events(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     query = tr.query()
     paging = page_request(query)
     fetch = functools.partial(
@@ -47,7 +47,7 @@ async def list_events(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.get("/{sid}")
 async def fetch_event(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await EventRepository(tr.service.session).get(sid)
     if row is None or row.workspace_sid != workspace_sid:
         raise not_found(f"/Workspaces/{workspace_sid}/Events/{sid}")

@@ -34,7 +34,7 @@ async def _update(
     task_sid: str | None = None,
     worker_sid: str | None = None,
 ) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     instruction = form.text("Instruction")
     params = _instruction_params(form) if instruction else None
@@ -66,7 +66,7 @@ def _instruction_params(form: Params) -> dict[str, str]:
 async def _list(
     tr: TaskRouter, workspace_sid: str, *, task_sid: str | None, worker_sid: str | None
 ) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     if task_sid is not None:
         await tr.service.task(workspace_sid, task_sid)
     else:
@@ -96,7 +96,7 @@ async def list_task_reservations(tr: TaskRouter, workspace_sid: str, task_sid: s
 async def fetch_task_reservation(
     tr: TaskRouter, workspace_sid: str, task_sid: str, sid: str
 ) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await tr.service.reservation(workspace_sid, sid, task_sid=task_sid)
     names = await tr.names(workspace_sid)
     return respond(reservation_json(row, tr.urls, names, under_worker=False), row.version)
@@ -120,7 +120,7 @@ async def list_worker_reservations(
 async def fetch_worker_reservation(
     tr: TaskRouter, workspace_sid: str, worker_sid: str, sid: str
 ) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await tr.service.reservation(workspace_sid, sid, worker_sid=worker_sid)
     names = await tr.names(workspace_sid)
     return respond(reservation_json(row, tr.urls, names, under_worker=True), row.version)

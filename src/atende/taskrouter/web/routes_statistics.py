@@ -68,7 +68,7 @@ def _thresholds(query: Params) -> list[int]:
 async def _context(
     tr: TaskRouter, workspace_sid: str
 ) -> tuple[StatisticsReports, StatisticsRequest]:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     reports = await tr.service.statistics(workspace_sid)
     return reports, StatisticsRequest(tr, workspace_sid, reports)
 

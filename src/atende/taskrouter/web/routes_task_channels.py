@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/Workspaces/{workspace_sid}/TaskChannels")
 
 @router.get("")
 async def list_task_channels(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     paging = page_request(tr.query())
     rows = await tr.service.repo.task_channels(workspace_sid, paging)
     items = [task_channel_json(row, tr.urls) for row in rows]
@@ -24,7 +24,7 @@ async def list_task_channels(tr: TaskRouter, workspace_sid: str) -> JSONResponse
 
 @router.post("")
 async def create_task_channel(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.create_task_channel(
         workspace_sid,
@@ -37,7 +37,7 @@ async def create_task_channel(tr: TaskRouter, workspace_sid: str) -> JSONRespons
 
 @router.get("/{sid}")
 async def fetch_task_channel(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await tr.service.repo.task_channel(workspace_sid, sid)
     if row is None:
         raise not_found(f"/Workspaces/{workspace_sid}/TaskChannels/{sid}")
@@ -46,7 +46,7 @@ async def fetch_task_channel(tr: TaskRouter, workspace_sid: str, sid: str) -> JS
 
 @router.post("/{sid}")
 async def update_task_channel(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.update_task_channel(
         workspace_sid,
@@ -59,6 +59,6 @@ async def update_task_channel(tr: TaskRouter, workspace_sid: str, sid: str) -> J
 
 @router.delete("/{sid}")
 async def delete_task_channel(tr: TaskRouter, workspace_sid: str, sid: str) -> Response:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     await tr.service.delete_task_channel(workspace_sid, sid)
     return no_content()

@@ -40,7 +40,7 @@ async def _queue_filter(tr: TaskRouter, workspace_sid: str, query: Params) -> se
 
 @router.get("")
 async def list_task_queues(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     query = tr.query()
     paging = page_request(query)
     order = query.text("Ordering")
@@ -64,7 +64,7 @@ async def list_task_queues(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.post("")
 async def create_task_queue(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.create_task_queue(
         workspace_sid,
@@ -80,7 +80,7 @@ async def create_task_queue(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.get("/{sid}")
 async def fetch_task_queue(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await tr.service.repo.task_queue(workspace_sid, sid)
     if row is None:
         raise not_found(f"/Workspaces/{workspace_sid}/TaskQueues/{sid}")
@@ -89,7 +89,7 @@ async def fetch_task_queue(tr: TaskRouter, workspace_sid: str, sid: str) -> JSON
 
 @router.post("/{sid}")
 async def update_task_queue(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.update_task_queue(
         workspace_sid,
@@ -106,6 +106,6 @@ async def update_task_queue(tr: TaskRouter, workspace_sid: str, sid: str) -> JSO
 
 @router.delete("/{sid}")
 async def delete_task_queue(tr: TaskRouter, workspace_sid: str, sid: str) -> Response:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     await tr.service.delete_task_queue(workspace_sid, sid)
     return no_content()

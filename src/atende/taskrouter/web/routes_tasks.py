@@ -59,7 +59,7 @@ async def _named_sid(tr: TaskRouter, workspace_sid: str, query: Params, kind: st
 
 @router.get("")
 async def list_tasks(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     query = tr.query()
     paging = page_request(query)
     order = query.text("Ordering")
@@ -86,7 +86,7 @@ async def list_tasks(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.post("")
 async def create_task(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     workflow_sid = form.text("WorkflowSid")
     if form.text("TaskQueueSid") is not None and workflow_sid is None:
@@ -109,14 +109,14 @@ async def create_task(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.get("/{sid}")
 async def fetch_task(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await tr.service.task(workspace_sid, sid)
     return respond(task_json(row, tr.urls, await tr.names(workspace_sid)), row.version)
 
 
 @router.post("/{sid}")
 async def update_task(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.update_task(
         workspace_sid,
@@ -134,6 +134,6 @@ async def update_task(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONRespo
 
 @router.delete("/{sid}")
 async def delete_task(tr: TaskRouter, workspace_sid: str, sid: str) -> Response:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     await tr.service.delete_task(workspace_sid, sid, if_match=tr.if_match())
     return no_content()

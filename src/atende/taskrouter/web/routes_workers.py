@@ -48,7 +48,7 @@ async def _activity_sid(tr: TaskRouter, workspace_sid: str, query: Params) -> st
 
 @router.get("")
 async def list_workers(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     query = tr.query()
     paging = page_request(query)
     order = query.text("Ordering")
@@ -71,7 +71,7 @@ async def list_workers(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.post("")
 async def create_worker(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.create_worker(
         workspace_sid,
@@ -84,14 +84,14 @@ async def create_worker(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.get("/{sid}")
 async def fetch_worker(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await tr.service.worker(workspace_sid, sid)
     return respond(worker_json(row, tr.urls, await tr.names(workspace_sid)), row.version)
 
 
 @router.post("/{sid}")
 async def update_worker(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.update_worker(
         workspace_sid,
@@ -107,14 +107,14 @@ async def update_worker(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONRes
 
 @router.delete("/{sid}")
 async def delete_worker(tr: TaskRouter, workspace_sid: str, sid: str) -> Response:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     await tr.service.delete_worker(workspace_sid, sid, if_match=tr.if_match())
     return no_content()
 
 
 @router.get("/{worker_sid}/Channels")
 async def list_worker_channels(tr: TaskRouter, workspace_sid: str, worker_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     await tr.service.worker(workspace_sid, worker_sid)
     paging = page_request(tr.query())
     rows = await tr.service.repo.worker_channels(workspace_sid, worker_sid, paging)
@@ -135,7 +135,7 @@ async def list_worker_channels(tr: TaskRouter, workspace_sid: str, worker_sid: s
 async def fetch_worker_channel(
     tr: TaskRouter, workspace_sid: str, worker_sid: str, sid: str
 ) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await tr.service.worker_channel(workspace_sid, worker_sid, sid)
     usage = await tr.service.channel_usage(workspace_sid, worker_sid, row.task_channel_sid)
     return respond(worker_channel_json(row, tr.urls, await tr.names(workspace_sid), usage))
@@ -145,7 +145,7 @@ async def fetch_worker_channel(
 async def update_worker_channel(
     tr: TaskRouter, workspace_sid: str, worker_sid: str, sid: str
 ) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.update_worker_channel(
         workspace_sid,

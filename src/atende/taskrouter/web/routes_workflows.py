@@ -17,7 +17,7 @@ MAX_RESERVATION_TIMEOUT = 86_400
 
 @router.get("")
 async def list_workflows(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     query = tr.query()
     paging = page_request(query)
     rows = await tr.service.repo.workflows(workspace_sid, query.text("FriendlyName"), paging)
@@ -27,7 +27,7 @@ async def list_workflows(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.post("")
 async def create_workflow(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.create_workflow(
         workspace_sid,
@@ -44,7 +44,7 @@ async def create_workflow(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 
 @router.get("/{sid}")
 async def fetch_workflow(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     row = await tr.service.repo.workflow(workspace_sid, sid)
     if row is None:
         raise not_found(f"/Workspaces/{workspace_sid}/Workflows/{sid}")
@@ -53,7 +53,7 @@ async def fetch_workflow(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONRe
 
 @router.post("/{sid}")
 async def update_workflow(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONResponse:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     form = await tr.body()
     row = await tr.service.update_workflow(
         workspace_sid,
@@ -72,6 +72,6 @@ async def update_workflow(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONR
 
 @router.delete("/{sid}")
 async def delete_workflow(tr: TaskRouter, workspace_sid: str, sid: str) -> Response:
-    await tr.workspace(workspace_sid)
+    await tr.owned(workspace_sid)
     await tr.service.delete_workflow(workspace_sid, sid)
     return no_content()

@@ -41,13 +41,14 @@ async def create_workspace(tr: TaskRouter) -> JSONResponse:
 
 @router.get("/v1/Workspaces/{sid}")
 async def fetch_workspace(tr: TaskRouter, sid: str) -> JSONResponse:
-    row = await tr.workspace(sid)
+    await tr.owned(sid)
+    row = await tr.service.workspace_row(sid)
     return respond(workspace_json(row, tr.urls, await tr.names(sid)))
 
 
 @router.post("/v1/Workspaces/{sid}")
 async def update_workspace(tr: TaskRouter, sid: str) -> JSONResponse:
-    await tr.workspace(sid)
+    await tr.owned(sid)
     form = await tr.body()
     changes = WorkspaceChanges(
         friendly_name=form.text("FriendlyName", max_length=64),
@@ -64,6 +65,6 @@ async def update_workspace(tr: TaskRouter, sid: str) -> JSONResponse:
 
 @router.delete("/v1/Workspaces/{sid}")
 async def delete_workspace(tr: TaskRouter, sid: str) -> Response:
-    await tr.workspace(sid)
+    await tr.owned(sid)
     await tr.service.delete_workspace(sid)
     return no_content()
