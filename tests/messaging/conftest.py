@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from twilio.request_validator import RequestValidator
 
@@ -17,6 +21,7 @@ from atende.config import Settings
 from atende.flows.runner import FlowRunner
 from atende.messaging.hub import MessagingHub
 from atende.ops.calendar import ContinuousCalendar
+from tests.conftest import LiveServer, free_port
 from tests.fakes.graph_api import FakeGraphAPI, fake_graph_api
 from tests.fakes.twilio_messages import FakeTwilioMessages, fake_twilio_messages
 from tests.messaging import meta_payloads as meta
@@ -64,15 +69,46 @@ async def app(
         yield application
 
 
-@pytest.fixture
-def hub(app: FastAPI) -> MessagingHub:
-    """The node's messaging hub, with the bot's business hours always open and no waiting
-    between retries (tests drive the clock-free parts by hand)."""
-    messaging: MessagingHub = app.state.runtime.services["messaging"]
+def prepare(messaging: MessagingHub) -> MessagingHub:
+    """The bot's business hours always open, and no waiting between retries."""
     messaging.bot.runner = FlowRunner(calendars={"atendimento": ContinuousCalendar("24x7")})
     messaging.outbound.retry_base = 0.0
     messaging.media.retry_base = 0.0
     return messaging
+
+
+@pytest.fixture
+def hub(app: FastAPI) -> MessagingHub:
+    """The node's messaging hub (tests drive its jobs by hand with `drain`)."""
+    return prepare(app.state.runtime.services["messaging"])
+
+
+@pytest.fixture
+def messaging_server(
+    settings: Settings, graph: FakeGraphAPI, twilio_api: FakeTwilioMessages
+) -> Iterator[LiveServer]:
+    """A real uvicorn server with its background jobs running, for sockets and browsers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    configured = messaging_settings(settings, graph, twilio_api)
+    configured = dataclasses.replace(configured, public_url=url, run_background=True)
+    application = create_app(configured, migrate=False)
+    prepare(application.state.runtime.services["messaging"])
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
+    )
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=lambda: loop.run_until_complete(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("messaging server did not start")
+        time.sleep(0.02)
+    yield LiveServer(url=url, app=application, server=server, thread=thread, loop=loop)
+    server.should_exit = True
+    thread.join(timeout=10)
+    loop.close()
 
 
 async def post_meta(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atende.messaging import desk_api, webhooks
+from atende.messaging import desk_api, webchat_api, webhooks
 from atende.messaging.assignments import follow_assignments
 from atende.messaging.hub import MessagingHub
 from atende.messaging.taskrouter_gateway import TaskRouterGateway
@@ -13,6 +13,7 @@ from atende.runtime import Runtime
 router = APIRouter()
 router.include_router(webhooks.router)
 router.include_router(desk_api.router)
+router.include_router(webchat_api.router)
 
 
 def setup(runtime: Runtime) -> None:

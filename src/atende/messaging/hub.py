@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from atende.channels.twilio_messaging import TwilioMessagingConnector, outbound_form
+from atende.channels.webchat import WebchatConnector
 from atende.channels.whatsapp_cloud import WhatsAppCloudConnector
 from atende.channels.whatsapp_cloud_payloads import graph_payload
 from atende.conversations.items import FetchedMedia, InboundMessage, ProviderError
@@ -56,6 +57,7 @@ class MessagingHub:
             number=settings.twilio_number,
             api_base=settings.twilio_api_base,
         )
+        self.webchat = WebchatConnector(settings.secret_key)
         self.limiter = RateLimiter()
         self.router = ConversationRouter(gateway, settings.default_workflow_sid)
         self.bot = ChatBot(chat_flow(), FlowRunner())
