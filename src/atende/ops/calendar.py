@@ -32,10 +32,14 @@ _ONE_DAY = timedelta(days=1)
 _MIDNIGHT = time(0)
 # A calendar whose years have no covered time would make `add` search forever.
 _MAX_EMPTY_YEARS = 10
+_MEAN_YEAR = 31_556_952_000_000  # microseconds in 365.2425 days
 
 
 class BusinessCalendar(Protocol):
-    """What the SLA clocks need from a calendar."""
+    """What the SLA clocks need from a calendar.
+
+    `add_us`/`measure_us` are the same operations on microseconds since the epoch, for callers
+    (the clocks' replay) that do many of them and would otherwise convert back and forth."""
 
     @property
     def name(self) -> str: ...
@@ -43,6 +47,10 @@ class BusinessCalendar(Protocol):
     def add(self, start: datetime, amount: timedelta) -> datetime: ...
 
     def measure(self, start: datetime, end: datetime) -> timedelta: ...
+
+    def add_us(self, start: int, amount: int) -> int: ...
+
+    def measure_us(self, start: int, end: int) -> int: ...
 
     def is_open(self, instant: datetime) -> bool: ...
 
@@ -109,11 +117,17 @@ class ContinuousCalendar:
         return self._name
 
     def add(self, start: datetime, amount: timedelta) -> datetime:
-        _require_non_negative(amount)
-        return from_microseconds(to_microseconds(start) + amount // _MICROSECOND)
+        return from_microseconds(self.add_us(to_microseconds(start), amount // _MICROSECOND))
 
     def measure(self, start: datetime, end: datetime) -> timedelta:
-        return timedelta(microseconds=to_microseconds(end) - to_microseconds(start))
+        return timedelta(microseconds=self.measure_us(to_microseconds(start), to_microseconds(end)))
+
+    def add_us(self, start: int, amount: int) -> int:
+        _require_non_negative(amount)
+        return start + amount
+
+    def measure_us(self, start: int, end: int) -> int:
+        return end - start
 
     def is_open(self, instant: datetime) -> bool:
         to_microseconds(instant)
@@ -195,19 +209,25 @@ class CoverageCalendar:
         for closure in closures:
             self._closures.setdefault(closure.day, []).append(closure)
         self._years: dict[int, _Year] = {}
+        self._last: tuple[int, _Year] | None = None
 
     @property
     def name(self) -> str:
         return self._name
 
     def add(self, start: datetime, amount: timedelta) -> datetime:
+        return from_microseconds(self.add_us(to_microseconds(start), amount // _MICROSECOND))
+
+    def measure(self, start: datetime, end: datetime) -> timedelta:
+        return timedelta(microseconds=self.measure_us(to_microseconds(start), to_microseconds(end)))
+
+    def add_us(self, start: int, amount: int) -> int:
         _require_non_negative(amount)
-        instant = to_microseconds(start)
         if not amount:
-            return from_microseconds(instant)
-        year_number = self._year_of(instant)
+            return start
+        year_number = self._year_of(start)
         year = self._year(year_number)
-        target = year.offset(instant) + amount // _MICROSECOND
+        target = year.offset(start) + amount
         empty_years = 0
         while target > year.total:
             target -= year.total
@@ -216,16 +236,14 @@ class CoverageCalendar:
                 raise ValueError(f"calendar {self._name!r} has no covered time for years")
             year_number += 1
             year = self._year(year_number)
-        return from_microseconds(year.instant_at(target))
+        return year.instant_at(target)
 
-    def measure(self, start: datetime, end: datetime) -> timedelta:
-        first, last = to_microseconds(start), to_microseconds(end)
-        if last < first:
-            return -self.measure(end, start)
-        first_year, last_year = self._year_of(first), self._year_of(last)
-        covered = self._year(last_year).offset(last) - self._year(first_year).offset(first)
-        covered += sum(self._year(number).total for number in range(first_year, last_year))
-        return timedelta(microseconds=covered)
+    def measure_us(self, start: int, end: int) -> int:
+        if end < start:
+            return -self.measure_us(end, start)
+        first_year, last_year = self._year_of(start), self._year_of(end)
+        covered = self._year(last_year).offset(end) - self._year(first_year).offset(start)
+        return covered + sum(self._year(number).total for number in range(first_year, last_year))
 
     def is_open(self, instant: datetime) -> bool:
         moment = to_microseconds(instant)
@@ -245,12 +263,19 @@ class CoverageCalendar:
         return self._holidays(year) if self._holidays is not None else {}
 
     def _year_of(self, instant: int) -> int:
-        guess = from_microseconds(instant).year
-        if instant < self._year(guess).start:
-            return guess - 1
-        if instant >= self._year(guess).end:
-            return guess + 1
-        return guess
+        """The local year of an instant: the last one asked for (clocks ask about nearby
+        instants), else a guess from the average year's length, corrected against the year's
+        real local boundaries."""
+        last = self._last
+        if last is not None and last[1].start <= instant < last[1].end:
+            return last[0]
+        number = 1970 + instant // _MEAN_YEAR
+        while instant < self._year(number).start:
+            number -= 1
+        while instant >= self._year(number).end:
+            number += 1
+        self._last = (number, self._year(number))
+        return number
 
     def _year(self, number: int) -> _Year:
         year = self._years.get(number)
@@ -310,9 +335,10 @@ def _subtract(spans: list[Window], cut: Window) -> list[Window]:
     return kept
 
 
-def _require_non_negative(amount: timedelta) -> None:
-    if amount < timedelta(0):
-        raise ValueError(f"cannot add a negative amount of business time ({amount})")
+def _require_non_negative(amount: int) -> None:
+    if amount < 0:
+        negative = timedelta(microseconds=amount)
+        raise ValueError(f"cannot add a negative amount of business time ({negative})")
 
 
 def nine_to_five(

@@ -171,19 +171,15 @@ class _Clock:
         if self.stopped_at is None:
             self.stopped_at = at
             if self.due_at is None:
-                self.projected_due = _project(calendar, at, self.target - self.elapsed)
+                self.projected_due = calendar.add_us(at, self.target - self.elapsed)
 
     def restart(self) -> None:
         self.stopped_at = self.projected_due = None
 
-    def count(self, calendar: BusinessCalendar, start: int, end: int) -> None:
-        if self.stopped_at is not None or end <= start:
-            return
-        begin = from_microseconds(start)
-        covered = calendar.measure(begin, from_microseconds(end)) // _US
+    def count(self, calendar: BusinessCalendar, start: int, covered: int) -> None:
+        """Add `covered` time counted from `start`; note the instant the target is reached."""
         if self.due_at is None and self.elapsed + covered >= self.target:
-            left = timedelta(microseconds=self.target - self.elapsed)
-            self.due_at = to_microseconds(calendar.add(begin, left))
+            self.due_at = calendar.add_us(start, self.target - self.elapsed)
         self.elapsed += covered
 
 
@@ -206,7 +202,6 @@ class _Replay:
     def apply(self, event: HistoryEvent, at: int, policy: SlaPolicy) -> None:
         response = self.clocks[ClockName.RESPONSE]
         restoration = self.clocks[ClockName.RESTORATION]
-        calendar = self.calendar(policy)
         match event:
             case TotalOutageChanged(total_outage=total_outage):
                 self.total_outage = total_outage
@@ -215,8 +210,9 @@ class _Replay:
             case Resumed():
                 self.paused, self.pause_reason = False, None
             case ResponseStarted():
-                response.stop(at, calendar)
+                response.stop(at, self.calendar(policy))
             case Restored() | Resolved() | Closed():
+                calendar = self.calendar(policy)
                 response.stop(at, calendar)
                 restoration.stop(at, calendar)
                 self.paused, self.pause_reason = False, None
@@ -236,20 +232,28 @@ class _Replay:
 
 def sla_status(history: Sequence[HistoryEvent], policy: SlaPolicy, now: datetime) -> SlaStatus:
     """Replay the history up to `now` (later events are ignored) and read both clocks."""
-    events = sorted((event for event in history if event.at <= now), key=lambda e: e.at)
+    end = to_microseconds(now)
+    timed = sorted(
+        (moment, index, event)
+        for index, event in enumerate(history)
+        if (moment := to_microseconds(event.at)) <= end
+    )
+    events = [event for _, _, event in timed]
     if not events or not isinstance(events[0], Opened):
         raise ValueError("an incident's history starts with its opening")
     severity = _current_severity(events)
     replay = _Replay.start(events[0], severity, policy.targets[severity])
-    end = to_microseconds(now)
-    for index, event in enumerate(events):
-        at = to_microseconds(event.at)
+    clocks = list(replay.clocks.values())
+    for position, (at, _, event) in enumerate(timed):
         replay.apply(event, at, policy)
-        until = to_microseconds(events[index + 1].at) if index + 1 < len(events) else end
-        if not replay.paused:
-            calendar = replay.calendar(policy)
-            for clock in replay.clocks.values():
-                clock.count(calendar, at, until)
+        until = timed[position + 1][0] if position + 1 < len(timed) else end
+        running = [clock for clock in clocks if clock.stopped_at is None]
+        if replay.paused or until <= at or not running:
+            continue
+        calendar = replay.calendar(policy)
+        covered = calendar.measure_us(at, until)
+        for clock in running:
+            clock.count(calendar, at, covered)
     calendar = replay.calendar(policy)
     return SlaStatus(
         severity=severity,
@@ -284,7 +288,7 @@ def _read(clock: _Clock, replay: _Replay, calendar: BusinessCalendar, now: int) 
     else:
         state = ClockState.RUNNING
         if due_at is None:
-            due_at = _project(calendar, now, target - elapsed)
+            due_at = calendar.add_us(now, target - elapsed)
     return ClockStatus(
         name=clock.name,
         target=timedelta(microseconds=target),
@@ -293,7 +297,3 @@ def _read(clock: _Clock, replay: _Replay, calendar: BusinessCalendar, now: int) 
         due_at=None if due_at is None else from_microseconds(due_at),
         stopped_at=None if clock.stopped_at is None else from_microseconds(clock.stopped_at),
     )
-
-
-def _project(calendar: BusinessCalendar, start: int, left: int) -> int:
-    return to_microseconds(calendar.add(from_microseconds(start), timedelta(microseconds=left)))
