@@ -39,8 +39,9 @@ AGENTS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )
 
 
-async def seed(runtime: Runtime, agents: int | None = None) -> ContactCenter:
-    """Agents start Offline; `agents` adds that many extra generated ones (for big teams)."""
+async def seed(runtime: Runtime, extra_workers: int = 0) -> ContactCenter:
+    """Agents start Offline; `extra_workers` adds that many generated workers without logins
+    (a big team for the supervisor's views)."""
     async with runtime.sessions() as session:
         service = TaskRouterService(session, runtime)
         workspace = await service.create_workspace("AC" + "0" * 32, company.WORKSPACE_NAME)
@@ -64,14 +65,17 @@ async def seed(runtime: Runtime, agents: int | None = None) -> ContactCenter:
             sid, "Atendimento", company.workflow_configuration(queues), task_reservation_timeout=60
         )
         center = ContactCenter(sid, workflow.sid, activities, queues)
-        people = list(AGENTS)
-        for index in range(agents or 0):
+        for index in range(extra_workers):
             skills = ("auto", "relacionamento") if index % 2 else ("vida", "residencial")
-            people.append(
-                (f"Agente {index:04d}", f"agente{index:04d}", skills, f"Time {index % 7}")
+            worker = await service.create_worker(
+                sid,
+                f"Agente {index:04d}",
+                activity_sid=activities["Disponível" if index % 3 else "Offline"],
+                attributes=_attributes(skills, f"Time {index % 7}", f"agente{index:04d}"),
             )
+            center.workers[f"agente{index:04d}"] = worker.sid
         auth = AuthService(session)
-        for name, user, skills, team in people:
+        for name, user, skills, team in AGENTS:
             worker = await service.create_worker(
                 sid,
                 name,

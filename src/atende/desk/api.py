@@ -9,8 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.exc import IntegrityError
 
-from atende.desk import agent_api, pages, settings_api, static_files
+from atende.desk import agent_api, pages, settings_api, static_files, supervisor_api
 from atende.desk.defaults import ensure_defaults
+from atende.desk.service_level import ServiceLevelTracker
+from atende.desk.supervisor_service import TRACKER_KEY
 from atende.runtime import Runtime
 
 router = APIRouter()
@@ -18,9 +20,19 @@ router.include_router(pages.router)
 router.include_router(static_files.router)
 router.include_router(settings_api.router)
 router.include_router(agent_api.router)
+router.include_router(supervisor_api.router)
 
 
 def setup(runtime: Runtime) -> None:
+    tracker = ServiceLevelTracker(runtime.settings.timezone)
+    runtime.services[TRACKER_KEY] = tracker
+
+    async def follow_bus() -> None:
+        tracker.follow(runtime.services["bus"])
+
+    async def stop_following() -> None:
+        tracker.stop()
+
     async def seed_defaults() -> None:
         async with runtime.sessions() as session:
             await ensure_defaults(session)
@@ -31,3 +43,5 @@ def setup(runtime: Runtime) -> None:
                 await session.rollback()
 
     runtime.on_start(seed_defaults)
+    runtime.on_start(follow_bus)
+    runtime.on_stop(stop_following)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.auth.models import User
-from atende.desk.models import CannedResponse, Disposition, WrapUp
+from atende.desk.models import CannedResponse, Disposition, QueueGoal, WrapUp
+from atende.events.models import Event
+from atende.events.record import stream_payload
+from atende.taskrouter.models import Workspace
 
 
 class DeskRepository:
@@ -51,7 +56,33 @@ class DeskRepository:
     async def user_of_worker(self, worker_sid: str) -> User | None:
         return await self.session.scalar(select(User).where(User.worker_sid == worker_sid))
 
-    def add(self, row: Disposition | CannedResponse | WrapUp) -> None:
+    async def counted_events(
+        self, workspace_sid: str, event_types: Sequence[str], since: datetime
+    ) -> list[dict[str, Any]]:
+        """The day's events of some types, shaped as the push stream carries them."""
+        query = (
+            select(Event)
+            .where(
+                Event.workspace_sid == workspace_sid,
+                Event.event_type.in_(list(event_types)),
+                Event.event_date >= since,
+            )
+            .order_by(Event.id)
+        )
+        return [stream_payload(row) for row in (await self.session.scalars(query)).all()]
+
+    async def workspaces(self) -> Sequence[Workspace]:
+        query = select(Workspace).order_by(Workspace.date_created, Workspace.sid)
+        return (await self.session.scalars(query)).all()
+
+    async def queue_goals(self, workspace_sid: str) -> dict[str, QueueGoal]:
+        query = select(QueueGoal).where(QueueGoal.workspace_sid == workspace_sid)
+        return {goal.queue_sid: goal for goal in (await self.session.scalars(query)).all()}
+
+    async def queue_goal(self, queue_sid: str) -> QueueGoal | None:
+        return await self.session.get(QueueGoal, queue_sid)
+
+    def add(self, row: Disposition | CannedResponse | WrapUp | QueueGoal) -> None:
         self.session.add(row)
 
     async def delete(self, row: Disposition | CannedResponse) -> None:

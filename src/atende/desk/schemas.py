@@ -186,3 +186,58 @@ class TransferTarget(BaseModel):
 class TransferTargets(BaseModel):
     queues: list[TransferTarget]
     workers: list[TransferTarget]
+
+
+class WorkspaceRef(BaseModel):
+    sid: str
+    name: str
+
+
+class QueueFigures(BaseModel):
+    sid: str
+    name: str
+    waiting: int
+    longest_wait_seconds: int
+    oldest_waiting_since: datetime | None
+    service_level: float | None
+    service_level_threshold: int
+    service_level_target: int
+    handled: int
+    abandoned: int
+    available: int
+    busy: int
+    offline: int
+
+
+class Totals(BaseModel):
+    waiting: int
+    longest_wait_seconds: int
+    service_level: float | None
+    service_level_target: int
+    handled: int
+    abandoned: int
+    available: int
+    busy: int
+    offline: int
+
+
+class Overview(BaseModel):
+    """The supervisor's live queues; `last_seq` is where the workspace stream resumes."""
+
+    now: datetime
+    last_seq: int
+    workspace_sid: str | None
+    workspaces: list[WorkspaceRef]
+    activities: list[ActivityView]
+    queues: list[QueueFigures]
+    totals: Totals
+
+
+class Team(BaseModel):
+    now: datetime
+    workers: list[WorkerView]
+
+
+class MoveTask(BaseModel):
+    queue_sid: str | None = Field(default=None, min_length=34, max_length=34)
+    worker_sid: str | None = Field(default=None, min_length=34, max_length=34)

@@ -97,12 +97,12 @@ function renderActivity() {
 function updateSince() {
   if (!state.worker) return;
   byId("activity-since").textContent = t("agent.since", {
-    duration: formatDuration(secondsSince(state.worker.activity_since)),
+    duration: formatDuration(secondsSince(state.worker.since)),
   });
 }
 
 function customerName(item) {
-  return item.customer?.name || item.customer?.address || t("customer.unknown");
+  return item.customer_name || item.customer_address || t("customer.unknown");
 }
 
 function offerTitle(item) {

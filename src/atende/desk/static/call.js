@@ -1,29 +1,24 @@
-// The call panel of a voice task: how long the call has lasted and its controls (mute, hold,
-// transfer to a queue or an agent, cold or warm, hang up). Controls act through the desk's
-// API, which checks that the call is this agent's before asking the voice service.
+// The call panel of a voice task: the call's state and length and its controls (mute, hold,
+// transfer to a queue or an agent, cold or warm, hang up), through the voice API, which lets an
+// agent act only on their own calls. With no Twilio softphone configured (the demo's sandbox),
+// the panel is how the agent runs the call.
 
 import { api, formatDuration, h, reportError, secondsSince, t, toast } from "./desk.js";
 
-const held = new Map();
-
-function control(label, id, onclick, extra = {}) {
-  return h("button", { type: "button", class: "button", id, onclick, ...extra }, label);
+function call(item, action, body) {
+  return api("POST", `/api/calls/${encodeURIComponent(item.call_sid)}/${action}`, body);
 }
 
-async function act(item, action, body) {
-  return api("POST", `/api/desk/tasks/${item.task_sid}/call/${action}`, body);
-}
-
-function transferForm(item, targets) {
+function transferForm(item, targets, onDone) {
   const kind = h(
     "select",
-    { id: "transfer-kind", "aria-label": t("call.transfer_mode") },
+    { id: "transfer-kind" },
     h("option", { value: "cold" }, t("call.cold")),
     h("option", { value: "warm" }, t("call.warm")),
   );
   const target = h(
     "select",
-    { id: "transfer-target", "aria-label": t("call.transfer_to") },
+    { id: "transfer-target" },
     ...targets.queues.map((queue) => h("option", { value: `queue:${queue.sid}` }, `${t("call.queue")}: ${queue.name}`)),
     ...targets.workers.map((worker) => h("option", { value: `worker:${worker.sid}` }, `${t("call.agent")}: ${worker.name}`)),
   );
@@ -31,16 +26,21 @@ function transferForm(item, targets) {
     "form",
     { class: "transfer-form stack card" },
     h("h3", {}, t("call.transfer")),
-    h("div", { class: "form-grid" }, target, kind),
+    h(
+      "div",
+      { class: "form-grid" },
+      h("div", { class: "field" }, h("label", { for: "transfer-target" }, t("call.transfer_to")), target),
+      h("div", { class: "field" }, h("label", { for: "transfer-kind" }, t("call.transfer_mode")), kind),
+    ),
     h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, t("call.transfer_now"))),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const [type, sid] = target.value.split(":");
     try {
-      await act(item, "transfer", { [`${type}_sid`]: sid, mode: kind.value });
+      await call(item, "transfer", { kind: kind.value, [`${type}_sid`]: sid });
       toast(t("call.transferred"));
-      document.dispatchEvent(new CustomEvent("desk:refresh"));
+      onDone(kind.value);
     } catch (error) {
       reportError(error);
     }
@@ -49,47 +49,76 @@ function transferForm(item, targets) {
 }
 
 export function renderCall(container, item, { onEnded }) {
-  const status = h("div", { class: "call-status", role: "status" }, t("call.in_progress"));
+  const state = { muted: false, hold: false, warm: false };
+  const status = h("div", { class: "call-status", role: "status", id: "call-status" }, t("call.in_progress"));
   const timer = h("div", { class: "call-timer", dataset: { since: item.accepted_at || item.created_at } }, formatDuration(secondsSince(item.accepted_at)));
-  const flags = held.get(item.task_sid) || { muted: false, hold: false };
-  held.set(item.task_sid, flags);
   const slot = h("div", { class: "transfer-slot" });
-  const toggle = (flag, action, button, onLabel, offLabel) => async () => {
-    try {
-      await act(item, action, { on: !flags[flag] });
-      flags[flag] = !flags[flag];
-      button.setAttribute("aria-pressed", String(flags[flag]));
-      button.textContent = flags[flag] ? onLabel : offLabel;
-      status.textContent = flags.hold ? t("call.on_hold") : flags.muted ? t("call.muted") : t("call.in_progress");
-    } catch (error) {
-      reportError(error);
-    }
+  const showStatus = () => {
+    status.textContent = state.hold ? t("call.on_hold") : state.muted ? t("call.muted") : t("call.in_progress");
   };
-  const mute = control(flags.muted ? t("call.unmute") : t("call.mute"), "call-mute", null, { "aria-pressed": String(flags.muted) });
-  mute.addEventListener("click", toggle("muted", "mute", mute, t("call.unmute"), t("call.mute")));
-  const hold = control(flags.hold ? t("call.resume") : t("call.hold"), "call-hold", null, { "aria-pressed": String(flags.hold) });
-  hold.addEventListener("click", toggle("hold", "hold", hold, t("call.resume"), t("call.hold")));
-  const transfer = control(t("call.transfer"), "call-transfer", async () => {
+  const toggle = (button, flag, onAction, offAction, onLabel, offLabel) => {
+    button.addEventListener("click", async () => {
+      try {
+        await call(item, state[flag] ? offAction : onAction);
+        state[flag] = !state[flag];
+        button.setAttribute("aria-pressed", String(state[flag]));
+        button.textContent = state[flag] ? onLabel : offLabel;
+        showStatus();
+      } catch (error) {
+        reportError(error);
+      }
+    });
+    return button;
+  };
+  const mute = toggle(
+    h("button", { type: "button", class: "button", id: "call-mute", "aria-pressed": "false" }, t("call.mute")),
+    "muted",
+    "mute",
+    "unmute",
+    t("call.unmute"),
+    t("call.mute"),
+  );
+  const hold = toggle(
+    h("button", { type: "button", class: "button", id: "call-hold", "aria-pressed": "false" }, t("call.hold")),
+    "hold",
+    "hold",
+    "resume",
+    t("call.resume"),
+    t("call.hold"),
+  );
+  const transfer = h("button", { type: "button", class: "button", id: "call-transfer", "aria-expanded": "false" }, t("call.transfer"));
+  transfer.addEventListener("click", async () => {
     if (slot.firstChild) {
       slot.replaceChildren();
+      transfer.setAttribute("aria-expanded", "false");
       return;
     }
     try {
-      slot.replaceChildren(transferForm(item, await api("GET", "/api/desk/transfer-targets")));
+      const targets = await api("GET", "/api/desk/transfer-targets");
+      slot.replaceChildren(transferForm(item, targets, (kind) => (kind === "warm" ? slot.replaceChildren(warmControls()) : onEnded())));
+      transfer.setAttribute("aria-expanded", "true");
     } catch (error) {
       reportError(error);
     }
   });
+  const warmControls = () =>
+    h(
+      "div",
+      { class: "row" },
+      h("button", { type: "button", class: "button primary", onclick: () => call(item, "transfer/complete").then(onEnded, reportError) }, t("call.complete_transfer")),
+      h("button", { type: "button", class: "button", onclick: () => call(item, "transfer/cancel").then(() => slot.replaceChildren(), reportError) }, t("call.cancel_transfer")),
+    );
   const hangup = h("button", { type: "button", class: "button danger solid", id: "call-hangup" }, t("call.hangup"));
   hangup.addEventListener("click", async () => {
     try {
-      await act(item, "hangup");
+      await call(item, "hangup");
     } catch (error) {
       reportError(error);
     }
     onEnded();
   });
-  container.replaceChildren(
-    h("div", { class: "call-panel" }, status, timer, h("div", { class: "call-controls" }, mute, hold, transfer, hangup), slot),
-  );
+  const controls = item.call_sid
+    ? h("div", { class: "call-controls" }, mute, hold, transfer, hangup)
+    : h("p", { class: "muted" }, t("call.no_call"));
+  container.replaceChildren(h("div", { class: "call-panel" }, status, timer, controls, slot));
 }

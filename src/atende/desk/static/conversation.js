@@ -39,7 +39,7 @@ function messageBody(message) {
     parts.push(t("message.template", { name: content.name || content.template || "" }));
   }
   if (message.media_sid) {
-    const url = `/api/conversations/media/${encodeURIComponent(message.media_sid)}`;
+    const url = `/api/media/${encodeURIComponent(message.media_sid)}`;
     if (message.type === "image" || message.type === "sticker") {
       parts.push(h("img", { src: url, alt: content.caption || t("message.image"), loading: "lazy" }));
     } else {
@@ -88,13 +88,34 @@ function upsertMessage(message) {
     active.list.append(rendered);
     if (atBottom || message.direction === "outbound") active.list.scrollTop = active.list.scrollHeight;
   }
-  if (message.direction === "inbound" && active.data.conversation.channel === "whatsapp") {
-    active.data.conversation.last_inbound_at = message.sent_at;
-    active.data.conversation.window_open = true;
-    active.data.conversation.window_expires_at = new Date(Date.parse(message.sent_at) + 24 * 3600 * 1000).toISOString();
-    renderComposer();
+  const conversation = active.data.conversation;
+  if (message.direction === "inbound" && conversation.channel === "whatsapp") {
+    // Only the customer's messages reopen the 24-hour window.
+    const reopened = !conversation.window_open;
+    conversation.last_inbound_at = message.sent_at;
+    conversation.window_open = true;
+    conversation.window_expires_at = new Date(Date.parse(message.sent_at) + 24 * 3600 * 1000).toISOString();
+    if (reopened) renderComposer();
+    else active.bannerSlot.replaceChildren(windowBanner(conversation) || "");
   }
 }
+
+// The window closes by the clock, not by an event: check it while the conversation is open.
+setInterval(async () => {
+  const conversation = active?.data?.conversation;
+  if (!conversation || conversation.channel !== "whatsapp" || !conversation.window_open) return;
+  if (secondsSince(conversation.window_expires_at) >= 0) {
+    conversation.window_open = false;
+    try {
+      active.data.templates = (await api("GET", "/api/whatsapp/templates")).templates;
+    } catch (error) {
+      reportError(error);
+    }
+    renderComposer();
+  } else {
+    active.bannerSlot.replaceChildren(windowBanner(conversation) || "");
+  }
+}, 15_000);
 
 document.addEventListener("desk:event", (event) => {
   const data = event.detail?.data || {};
@@ -183,11 +204,20 @@ function textComposer(item) {
     if (!text) return;
     send.disabled = true;
     try {
-      const message = await api("POST", `/api/desk/tasks/${item.task_sid}/messages`, { text });
+      const message = await api("POST", `/api/conversations/${active.data.conversation.sid}/messages`, {
+        type: "text",
+        text,
+      });
       drafts.delete(item.task_sid);
       textarea.value = "";
       upsertMessage(message);
     } catch (error) {
+      if (error.status === 409 && error.problem?.templates) {
+        // The window closed while the agent was typing: offer the approved templates.
+        active.data.conversation.window_open = false;
+        active.data.templates = error.problem.templates;
+        renderComposer();
+      }
       reportError(error);
     } finally {
       send.disabled = false;
@@ -212,11 +242,11 @@ function templateComposer(item, templates) {
     const template = templates[Number(picker.value)];
     preview.textContent = template.body || template.name;
     params.replaceChildren(
-      ...Array.from({ length: template.parameters || 0 }, (_, index) =>
+      ...(template.variables || []).map((name, index) =>
         h(
           "div",
           { class: "field" },
-          h("label", { for: `template-param-${index}` }, t("template.parameter", { n: index + 1 })),
+          h("label", { for: `template-param-${index}` }, name || t("template.parameter", { n: index + 1 })),
           h("input", { id: `template-param-${index}`, type: "text", required: true }),
         ),
       ),
@@ -238,8 +268,11 @@ function templateComposer(item, templates) {
     const template = templates[Number(picker.value)];
     const values = [...params.querySelectorAll("input")].map((input) => input.value);
     try {
-      const message = await api("POST", `/api/desk/tasks/${item.task_sid}/messages`, {
-        template: { name: template.name, language: template.language, parameters: values },
+      const message = await api("POST", `/api/conversations/${active.data.conversation.sid}/messages`, {
+        type: "template",
+        template: template.name,
+        language: template.language,
+        variables: values,
       });
       upsertMessage(message);
     } catch (error) {
@@ -249,21 +282,45 @@ function templateComposer(item, templates) {
   return form;
 }
 
+// Right after an accept, messaging hands the conversation to the agent a moment later (it
+// follows the routing events), so a first "not yours" is retried briefly.
+async function fetchConversation(sid) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const [conversation, messages] = await Promise.all([
+        api("GET", `/api/conversations/${sid}`),
+        api("GET", `/api/conversations/${sid}/messages`),
+      ]);
+      return { conversation, contact: conversation.contact, messages: messages.messages };
+    } catch (error) {
+      if (error.status !== 403 || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+}
+
 export async function renderConversation(container, item, { canned, agentName }) {
   const list = h("div", { class: "messages", id: "messages", role: "log", "aria-label": t("conversation.history") });
   const bannerSlot = h("div");
   const composerSlot = h("div");
   container.replaceChildren(bannerSlot, list, composerSlot);
+  if (!item.conversation_sid) {
+    list.replaceChildren(h("p", { class: "empty" }, t("conversation.none")));
+    return;
+  }
   list.append(h("p", { class: "empty" }, t("common.loading")));
   active = { item, data: null, list, container, bannerSlot, composerSlot, canned, agentName };
   const mine = active;
   let data;
   try {
-    data = await api("GET", `/api/desk/tasks/${item.task_sid}/conversation`);
+    data = await fetchConversation(item.conversation_sid);
+    if (data.conversation.channel === "whatsapp" && !data.conversation.window_open) {
+      data.templates = (await api("GET", "/api/whatsapp/templates")).templates;
+    }
   } catch (error) {
     if (mine !== active) return;
-    list.replaceChildren(h("p", { class: "empty" }, error.status === 404 ? t("conversation.none") : t("conversation.load_failed")));
-    if (error.status !== 404) reportError(error);
+    list.replaceChildren(h("p", { class: "empty" }, t("conversation.load_failed")));
+    reportError(error);
     return;
   }
   if (mine !== active) return;
@@ -271,8 +328,4 @@ export async function renderConversation(container, item, { canned, agentName })
   list.replaceChildren(...data.messages.map(renderMessage));
   list.scrollTop = list.scrollHeight;
   renderComposer();
-}
-
-export function conversationOf(taskSid) {
-  return active?.item.task_sid === taskSid ? active.data : null;
 }
