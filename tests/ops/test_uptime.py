@@ -58,7 +58,8 @@ def test_degradation_and_maintenance_are_not_downtime():
 
 
 def test_ninety_days_oldest_first_and_overall_uptime():
-    result = bars([Outage(at("2026-11-17 00:00"), at("2026-11-18 00:00"), MAJOR)], days=90)
+    whole_day = Outage(at("2026-11-17 00:00"), at("2026-11-18 00:00"), MAJOR)
+    result = bars([whole_day], days=90, now="2026-11-18 00:00")
     assert len(result) == 90
     assert result[0].day == date(2026, 8, 20)
     assert result[-1].uptime == 0.0
@@ -77,3 +78,9 @@ def test_ninety_days_oldest_first_and_overall_uptime():
 )
 def test_incident_impact(severity: Severity, total: bool, status: ComponentStatus):
     assert incident_impact(severity, total) is status
+
+
+def test_nothing_after_now_counts():
+    later_today = Outage(at("2026-11-17 22:00"), at("2026-11-17 23:30"), MAJOR)
+    today = bars([later_today], now="2026-11-17 21:00")[-1]
+    assert (today.downtime, today.status) == (timedelta(0), ComponentStatus.OPERATIONAL)

@@ -91,11 +91,13 @@ def daily_bars(
 def _bar(
     day: date, start: datetime, end: datetime, outages: Sequence[Outage], now: datetime
 ) -> DayBar:
-    """Overlapping outages count once, at the heaviest weight active at each moment."""
+    """Overlapping outages count once, at the heaviest weight active at each moment; nothing
+    after `now` counts (a maintenance window later today has not happened yet)."""
+    until = min(now, end)
     spans = [
-        (max(outage.start, start), min(outage.end or now, end), outage.status)
+        (max(outage.start, start), min(outage.end or until, until), outage.status)
         for outage in outages
-        if min(outage.end or now, end) > max(outage.start, start)
+        if min(outage.end or until, until) > max(outage.start, start)
     ]
     cuts = sorted({instant for first, last, _ in spans for instant in (first, last)})
     downtime = timedelta(0)
