@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import IntegrityError
 
 from atende.deps import AnyUser, DbSession, RuntimeDep, Supervisor
 from atende.ops import access_api, config_api, pages, report_api
@@ -55,7 +56,10 @@ def setup(runtime: Runtime) -> None:
 async def _ensure_defaults(runtime: Runtime) -> None:
     async with runtime.sessions() as session:
         await SupportConfigService(session).ensure_defaults()
-        await session.commit()
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()  # another node starting at the same time seeded them
 
 
 def context_of(runtime: RuntimeDep) -> OpsContext:
