@@ -24,8 +24,16 @@ PURGE_SECONDS = 3600.0
 
 
 def is_voice_routing_event(event: Mapping[str, Any]) -> bool:
+    """Reservations and cancellations of voice tasks; a new reservation only matters at once
+    for a click-to-call (accepted for the agent who placed it): instructions come later, with
+    no event, and the reconciliation finds them."""
     data = event.get("data") or {}
-    return event.get("event_type") in FOLLOWED and data.get("task_channel_unique_name") == "voice"
+    kind = event.get("event_type")
+    if kind not in FOLLOWED or data.get("task_channel_unique_name") != "voice":
+        return False
+    return kind != "reservation.created" or '"direction":"outbound"' in str(
+        data.get("task_attributes", "")
+    ).replace(" ", "")
 
 
 async def handle_routing_event(runtime: Runtime, event: Mapping[str, Any]) -> None:
@@ -62,30 +70,21 @@ async def follow_routing(runtime: Runtime) -> None:
 async def reconcile(runtime: Runtime) -> None:
     """Act on what the stored routing state says about calls still waiting."""
     async with runtime.sessions() as session:
-        calls = CallService(session, runtime)
-        waiting = await calls.repo.calls_in_stages(("queued", "callback"))
-        pending = [(c.sid, c.task_sid) for c in waiting if c.task_sid is not None]
-    for call_sid, task_sid in pending:
+        found = await CallService(session, runtime).repo.waiting_calls_to_act_on()
+    for call_sid, task_sid, reservation_sid, worker_sid, what in found:
         try:
-            await _reconcile_one(runtime, call_sid, task_sid)
+            async with runtime.sessions() as session:
+                calls = CallService(session, runtime)
+                if what == "canceled":
+                    task = await calls.repo.task(task_sid)
+                    await calls.task_canceled(task_sid, None if task is None else task.reason)
+                elif what == "accepted" and reservation_sid and worker_sid:
+                    await calls.reservation_accepted(task_sid, reservation_sid, worker_sid)
+                elif reservation_sid and worker_sid:
+                    await calls.reservation_created(task_sid, reservation_sid, worker_sid)
+                await session.commit()
         except Exception:
             log.exception("reconciling voice call %s failed", call_sid)
-
-
-async def _reconcile_one(runtime: Runtime, call_sid: str, task_sid: str) -> None:
-    async with runtime.sessions() as session:
-        calls = CallService(session, runtime)
-        task = await calls.repo.task(task_sid)
-        if task is None:
-            return
-        if task.assignment_status == "canceled":
-            await calls.task_canceled(task_sid, task.reason)
-        for reservation in await calls.repo.reservations_of_task(task_sid):
-            if reservation.reservation_status == "accepted":
-                await calls.reservation_accepted(task_sid, reservation.sid, reservation.worker_sid)
-            elif reservation.reservation_status == "pending":
-                await calls.reservation_created(task_sid, reservation.sid, reservation.worker_sid)
-        await session.commit()
 
 
 async def reconcile_forever(runtime: Runtime) -> None:

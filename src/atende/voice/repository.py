@@ -128,6 +128,44 @@ class VoiceRepository:
         result = await self.session.execute(select(Call).where(Call.stage.in_(stages)))
         return result.scalars().all()
 
+    async def waiting_calls_to_act_on(self) -> list[tuple[str, str, str | None, str | None, str]]:
+        """Calls still waiting whose stored routing state asks for action: (call, task,
+        reservation, worker, what), `what` being canceled, accepted or pending (a reservation
+        with an instruction, or a click-to-call's own)."""
+        reservation = tr.Reservation
+        acting = (reservation.reservation_status == "accepted") | (
+            (reservation.reservation_status == "pending")
+            & (reservation.instruction.is_not(None) | (Call.direction == "outbound"))
+        )
+        query = (
+            select(
+                Call.sid,
+                tr.Task.sid,
+                reservation.sid,
+                reservation.worker_sid,
+                tr.Task.assignment_status,
+                reservation.reservation_status,
+            )
+            .join(tr.Task, tr.Task.sid == Call.task_sid)
+            .outerjoin(reservation, (reservation.task_sid == Call.task_sid) & acting)
+            .where(
+                Call.stage.in_(("queued", "callback")),
+                (tr.Task.assignment_status == "canceled") | reservation.sid.is_not(None),
+            )
+        )
+        found = []
+        for (
+            call_sid,
+            task_sid,
+            reservation_sid,
+            worker_sid,
+            task_status,
+            status,
+        ) in await self.session.execute(query):
+            what = "canceled" if task_status == "canceled" else str(status)
+            found.append((call_sid, task_sid, reservation_sid, worker_sid, what))
+        return found
+
     async def claim_stage(self, call_sid: str, expected: Sequence[str], stage: str) -> bool:
         """Move a call to `stage` only if it still is in one of `expected`: when two nodes hear
         the same routing event, exactly one of them acts on it."""

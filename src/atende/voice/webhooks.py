@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atende.channels.connector import SignatureError
 from atende.channels.twilio_voice import TwilioVoiceConnector, form_params, webhook_key
 from atende.runtime import Runtime
+from atende.taskrouter.service_base import routing_manager
 from atende.voice.controls import CallService
 from atende.voice.models import Call, VoiceChannel
 from atende.voice.repository import VoiceRepository
@@ -66,14 +67,19 @@ def _by_number(
 async def receive(request: Request, kind: str, handler: Handler) -> Response:
     runtime: Runtime = request.app.state.runtime
     body = await request.body()
-    url = _public_url(runtime, request)
+    async with runtime.sessions() as reading:
+        found = await _verified_channel(
+            reading, _public_url(runtime, request), request.headers, body
+        )
+    if found is None:
+        return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
+    channel, params = found
+    query = dict(request.query_params)
+    key = webhook_key(kind, params, query.get("step"))
+    # The transaction's first statement is the write that stores the webhook: on SQLite a
+    # transaction that read first could not write after another one committed meanwhile.
     async with runtime.sessions() as session:
-        found = await _verified_channel(session, url, request.headers, body)
-        if found is None:
-            return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
-        channel, params = found
-        query = dict(request.query_params)
-        key = webhook_key(kind, params, query.get("step"))
+        await _lock_routing(runtime, session, channel)
         repo = VoiceRepository(session)
         stored = await repo.store_webhook(key, kind, params.get("CallSid"), params)
         if stored is None:
@@ -85,6 +91,14 @@ async def receive(request: Request, kind: str, handler: Handler) -> Response:
         await repo.set_webhook_reply(stored.id, reply)
         await session.commit()
     return Response(reply, media_type=TWIML)
+
+
+async def _lock_routing(runtime: Runtime, session: AsyncSession, channel: VoiceChannel) -> None:
+    """Take the workspace's routing lock before writing anything, in the order every routing
+    command takes them (routing lock, then the database's write lock), so that a webhook that
+    ends up creating a task never waits for the lock while holding the database."""
+    if channel.workspace_sid is not None:
+        await routing_manager(runtime).workspace(session, channel.workspace_sid)
 
 
 def _prefixed(query: Mapping[str, str]) -> dict[str, str]:

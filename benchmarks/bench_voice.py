@@ -1,0 +1,369 @@
+"""Inbound calls through Twilio's voice webhook, on a real `atende serve` at 127.0.0.1 (SQLite).
+
+Each request is what Twilio sends when a call arrives: a form signed with the channel's auth
+token over the public URL. Atende checks the signature, stores the webhook under its CallSid,
+issues a protocol number, runs the channel's flow (greeting, then straight to the queue: the
+figure is about the webhook path, not menu depth), creates the `voice` task and routes it (5,000
+available agents, so every task is reserved), and answers with TwiML.
+
+* webhooks per second with 32 clients sending back to back, beside the same framework's bare
+  endpoint (`/healthz`) measured the same way in the same run; goal: at least a quarter of it;
+* p99 latency with requests sent at 500 per second (open loop), beside the bare endpoint's at
+  the same rate; goal: under 100 ms.
+
+Signatures are computed before the clock starts, so the client's HMACs are not measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, insert, select
+from twilio.request_validator import RequestValidator
+
+from atende.config import Settings
+from atende.db.migrate import upgrade_async
+from atende.runtime import Runtime
+from atende.sids import new_sid
+from atende.taskrouter import models
+from atende.taskrouter.routing_manager import RoutingManager
+from atende.taskrouter.service import TaskRouterService
+from atende.taskrouter.service_base import MANAGER_KEY
+from atende.voice.channels import ChannelService
+
+ATENDE = Path(sys.executable).with_name("atende")
+HOST = "127.0.0.1"
+WORKERS = 5_000
+CONCURRENCY = 32
+THROUGHPUT_REQUESTS = 1_500
+RATE = 500
+LATENCY_SECONDS = 3
+RATIO_GOAL = 0.25
+P99_GOAL_MS = 100.0
+COMPANY_NUMBER = "+551140040000"
+QUICK_FLOW = {
+    "name": "bench",
+    "start": "saudacao",
+    "nodes": {
+        "saudacao": {
+            "type": "say",
+            "text": "Olá! Seu protocolo é {protocol_digits}.",
+            "next": "fila",
+        },
+        "fila": {"type": "handoff", "attributes": {"motivo": "apolice"}},
+    },
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Seeded:
+    account_sid: str
+    auth_token: str
+    workspace_sid: str
+
+
+async def seed(database_url: str) -> Seeded:
+    """A workspace with WORKERS available agents, one queue, and a voice channel routed there."""
+    await upgrade_async(database_url)
+    settings = replace(Settings.from_env({}), database_url=database_url, run_background=False)
+    runtime = Runtime(settings)
+    runtime.services[MANAGER_KEY] = RoutingManager(runtime)
+    account_sid, auth_token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
+    try:
+        async with runtime.sessions() as session:
+            service = TaskRouterService(session, runtime)
+            workspace = await service.create_workspace(account_sid, "bench voice")
+            queue = await service.create_task_queue(workspace.sid, "All", target_workers="1==1")
+            configuration = {"task_routing": {"default_filter": {"queue": queue.sid}}}
+            workflow = await service.create_workflow(
+                workspace.sid, "All", json.dumps(configuration)
+            )
+            engine = (await service.routing(workspace.sid)).engine
+            available = next(sid for sid, a in engine.activities.items() if a.available)
+            channels = list(engine.task_channels)
+            await ChannelService(session).create(
+                name="bench",
+                phone_number=COMPANY_NUMBER,
+                account_sid=account_sid,
+                auth_token=auth_token,
+                workflow_sid=workflow.sid,
+                flow=QUICK_FLOW,
+                record_calls=False,
+            )
+            await session.commit()
+        async with runtime.sessions() as session:
+            await _insert_workers(session, workspace.sid, available, channels)
+            await session.commit()
+        return Seeded(account_sid, auth_token, workspace.sid)
+    finally:
+        await runtime.engine.dispose()
+
+
+async def _insert_workers(
+    session: Any, workspace_sid: str, activity_sid: str, channels: list[str]
+) -> None:
+    now = datetime.now(UTC)
+    for start in range(0, WORKERS, 1000):
+        workers = [
+            {
+                "sid": new_sid("WK"),
+                "workspace_sid": workspace_sid,
+                "friendly_name": f"agent{index:05d}",
+                "attributes": json.dumps({"contact_uri": f"client:agent{index}"}),
+                "activity_sid": activity_sid,
+                "available": True,
+                "date_status_changed": now,
+                "idle_since": now,
+                "version": 0,
+                "date_created": now,
+                "date_updated": now,
+            }
+            for index in range(start, min(start + 1000, WORKERS))
+        ]
+        await session.execute(insert(models.Worker), workers)
+        await session.execute(
+            insert(models.WorkerChannel),
+            [
+                {
+                    "sid": new_sid("WC"),
+                    "workspace_sid": workspace_sid,
+                    "worker_sid": worker["sid"],
+                    "task_channel_sid": channel,
+                    "configured_capacity": 1,
+                    "available": True,
+                    "idle_since": now,
+                    "date_created": now,
+                    "date_updated": now,
+                }
+                for worker in workers
+                for channel in channels
+            ],
+        )
+
+
+async def count_voice_tasks(database_url: str, workspace_sid: str) -> tuple[int, int]:
+    """(tasks, tasks routed into a queue): evidence every webhook was routed, not just answered."""
+    runtime = Runtime(replace(Settings.from_env({}), database_url=database_url))
+    try:
+        async with runtime.sessions() as session:
+            total = await session.scalar(
+                select(func.count())
+                .select_from(models.Task)
+                .where(models.Task.workspace_sid == workspace_sid)
+            )
+            routed = await session.scalar(
+                select(func.count())
+                .select_from(models.Task)
+                .where(
+                    models.Task.workspace_sid == workspace_sid,
+                    models.Task.task_queue_sid.is_not(None),
+                )
+            )
+        return int(total or 0), int(routed or 0)
+    finally:
+        await runtime.engine.dispose()
+
+
+class Server:
+    def __init__(self, database_url: str, log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.database_url = database_url
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "ATENDE_DATABASE_URL": self.database_url,
+            "ATENDE_PUBLIC_URL": self.url,
+            "ATENDE_TWILIO_API_BASE": f"http://{HOST}:9",
+        }
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(ATENDE), "serve", "--host", HOST, "--port", str(self.port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("server exited:\n" + self.log.read_text()[-3000:])
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def signed_calls(server: Server, seeded: Seeded, count: int) -> list[tuple[dict[str, str], str]]:
+    """`count` distinct incoming calls, each form with its X-Twilio-Signature."""
+    url = f"{server.url}/webhooks/twilio/voice"
+    validator = RequestValidator(seeded.auth_token)
+    calls = []
+    for index in range(count):
+        form = {
+            "AccountSid": seeded.account_sid,
+            "CallSid": "CA" + secrets.token_hex(16),
+            "From": f"+55119{index:08d}",
+            "To": COMPANY_NUMBER,
+            "CallStatus": "ringing",
+            "Direction": "inbound",
+        }
+        calls.append((form, validator.compute_signature(url, form)))
+    return calls
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+Send = Callable[[httpx.AsyncClient, int], Awaitable[None]]
+
+
+def webhook_sender(calls: list[tuple[dict[str, str], str]]) -> Send:
+    async def send(http: httpx.AsyncClient, index: int) -> None:
+        form, signature = calls[index]
+        response = await http.post(
+            "/webhooks/twilio/voice", data=form, headers={"X-Twilio-Signature": signature}
+        )
+        if response.status_code != 200 or "<Conference" not in response.text:
+            raise RuntimeError(f"webhook failed: {response.status_code} {response.text[:200]}")
+
+    return send
+
+
+async def bare_sender(http: httpx.AsyncClient, index: int) -> None:
+    (await http.get("/healthz")).raise_for_status()
+
+
+def _client(server: Server) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    return httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60)
+
+
+async def closed_loop(server: Server, send: Send, total: int) -> float:
+    """Requests per second with CONCURRENCY clients sending back to back."""
+    counter = iter(range(total))
+    async with _client(server) as http:
+
+        async def client() -> None:
+            for index in counter:
+                await send(http, index)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
+        return total / (time.perf_counter() - started)
+
+
+async def open_loop(server: Server, send: Send, offset: int) -> list[float]:
+    """Milliseconds per request when RATE requests a second are sent regardless of answers."""
+    latencies: list[float] = []
+    async with _client(server) as http:
+
+        async def one(index: int) -> None:
+            started = time.perf_counter()
+            await send(http, offset + index)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        begin = time.perf_counter()
+        tasks = []
+        for index in range(RATE * LATENCY_SECONDS):
+            await asyncio.sleep(max(0.0, begin + index / RATE - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(index)))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
+async def measure() -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="atende-bench-voice-") as folder:
+        database_url = f"sqlite:///{Path(folder) / 'atende.db'}"
+        seeded = await seed(database_url)
+        server = Server(database_url, Path(folder) / "server.log")
+        server.start()
+        try:
+            total = THROUGHPUT_REQUESTS + RATE * LATENCY_SECONDS
+            calls = signed_calls(server, seeded, total)
+            send = webhook_sender(calls)
+            await closed_loop(server, bare_sender, 200)  # warm up the connections
+            bare_rate = await closed_loop(server, bare_sender, THROUGHPUT_REQUESTS)
+            rate = await closed_loop(server, send, THROUGHPUT_REQUESTS)
+            bare_latencies = await open_loop(server, bare_sender, 0)
+            latencies = await open_loop(server, send, THROUGHPUT_REQUESTS)
+        except Exception as error:
+            raise RuntimeError(server.log.read_text()[-60000:]) from error
+        finally:
+            server.stop()
+        tasks, routed = await count_voice_tasks(database_url, seeded.workspace_sid)
+    if tasks != total or routed != total:
+        raise RuntimeError(f"{total} webhooks but {tasks} tasks, {routed} routed")
+    return {
+        "rate": rate,
+        "bare_rate": bare_rate,
+        "p99": _percentile(latencies, 0.99),
+        "bare_p99": _percentile(bare_latencies, 0.99),
+    }
+
+
+def run() -> list[dict[str, Any]]:
+    figures = asyncio.run(measure())
+    ratio = figures["rate"] / figures["bare_rate"]
+    return [
+        {
+            "name": "voice: signed inbound-call webhooks/s (checked, stored, task routed)",
+            "value": round(figures["rate"], 1),
+            "unit": "req/s",
+            "baseline": round(figures["bare_rate"], 1),
+            "ratio": round(ratio, 3),
+            "goal": f">= {RATIO_GOAL} x bare endpoint",
+            "meets": ratio >= RATIO_GOAL,
+        },
+        {
+            "name": f"voice: inbound-call webhook p99 at {RATE}/s",
+            "value": round(figures["p99"], 1),
+            "unit": "ms",
+            "baseline": round(figures["bare_p99"], 1),
+            "ratio": round(figures["p99"] / figures["bare_p99"], 3),
+            "goal": f"< {P99_GOAL_MS:.0f} ms",
+            "meets": figures["p99"] < P99_GOAL_MS,
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for entry in run():
+        print(entry)
