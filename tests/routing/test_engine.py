@@ -49,7 +49,7 @@ def test_a_task_is_reserved_accepted_wrapped_and_completed(center: Center) -> No
     assert types(accepted) == ["reservation.accepted"]
     assert accepted[0].task_age == 3
     assert center.engine.tasks[task_sid].assignment_status is TaskStatus.ASSIGNED
-    assert center.engine.workers[alice].channels[offer.task_channel_sid].assigned_tasks == 1
+    assert center.engine.workers[alice].assigned_tasks == 1
 
     wrapped = center.engine.wrap_reservation(offer.resource_sid)
     assert types(wrapped) == ["task.wrapup", "reservation.wrapup"]

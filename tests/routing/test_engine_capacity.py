@@ -1,4 +1,4 @@
-"""Offers and capacity: multi-reservation, reservation timeouts, multitasking, single tasking, TTL."""
+"""Offers and capacity: multi-reservation, reservation timeouts, multi- and single tasking, TTL."""
 
 from __future__ import annotations
 
@@ -209,7 +209,7 @@ def test_multitasking_ignores_queue_activities(center: Center) -> None:
 def test_the_ttl_cancels_a_waiting_task(center: Center) -> None:
     queue = center.queue("all")
     workflow = center.simple_workflow(queue)
-    task = center.task(workflow, timeout=300)
+    center.task(workflow, timeout=300)
     assert center.advance(299) == []
     events = center.advance(1)
     assert types(events) == ["task.canceled"]
@@ -221,7 +221,7 @@ def test_the_ttl_cancels_a_reserved_task_with_its_offer(center: Center) -> None:
     queue = center.queue("all")
     workflow = center.simple_workflow(queue, reservation_timeout=600)
     tito = center.worker("tito")
-    task = center.task(workflow, timeout=60)
+    center.task(workflow, timeout=60)
     events = center.advance(60)
     assert types(events) == ["reservation.canceled", "task.canceled"]
     assert center.engine.workers[tito].occupied == 0

@@ -45,11 +45,13 @@ class ManualClock:
 class CountingSids:
     """Deterministic SIDs: prefix + 32 hex digits of a per-factory counter."""
 
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
+    def __init__(self, start: int = 1) -> None:
+        self._counter = itertools.count(start)
+        self.issued = start - 1
 
     def __call__(self, prefix: str) -> str:
-        return f"{prefix}{next(self._counter):032x}"
+        self.issued = next(self._counter)
+        return f"{prefix}{self.issued:032x}"
 
 
 def queue_sid(name: str) -> str:
@@ -74,7 +76,8 @@ class Center:
 
     def __init__(self, *, multi_task: bool = True, clock: ManualClock | None = None) -> None:
         self.clock = clock or ManualClock()
-        self.engine = RoutingEngine(self.clock, CountingSids())
+        self.sids = CountingSids()
+        self.engine = RoutingEngine(self.clock, self.sids)
         for sid, name, available in (
             (AVAILABLE, "Available", True),
             (OFFLINE, "Offline", False),
@@ -142,7 +145,9 @@ class Center:
         )
         return sid
 
-    def task(self, workflow: str, attributes: Mapping[str, Any] | None = None, **kwargs: Any) -> str:
+    def task(
+        self, workflow: str, attributes: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> str:
         events = self.engine.create_task(workflow_sid=workflow, attributes=attributes, **kwargs)
         return events[0].resource_sid
 

@@ -28,12 +28,18 @@ def test_the_first_matching_filter_wins(center: Center) -> None:
             "task_routing": {
                 "filters": [
                     {"expression": "vip == true", "targets": [{"queue": first}]},
-                    {"expression": "vip == true OR type == 'sales'", "targets": [{"queue": second}]},
+                    {
+                        "expression": "vip == true OR type == 'sales'",
+                        "targets": [{"queue": second}],
+                    },
                 ]
             }
         },
     )
-    assert center.engine.tasks[center.task(workflow, {"vip": True, "type": "sales"})].queue_sid == first
+    assert (
+        center.engine.tasks[center.task(workflow, {"vip": True, "type": "sales"})].queue_sid
+        == first
+    )
     assert center.engine.tasks[center.task(workflow, {"type": "sales"})].queue_sid == second
 
 
@@ -42,14 +48,20 @@ def test_unmatched_tasks_go_to_the_default_filter_or_leave_the_workflow(center: 
     everyone = center.queue("everyone")
     filters = [{"expression": "type == 'sales'", "targets": [{"queue": sales}]}]
     with_default = center.workflow(
-        "with-default", {"task_routing": {"filters": filters, "default_filter": {"queue": everyone}}}
+        "with-default",
+        {"task_routing": {"filters": filters, "default_filter": {"queue": everyone}}},
     )
     task = center.task(with_default, {"type": "claim"})
     assert center.engine.tasks[task].queue_sid == everyone
 
     without_default = center.workflow("without-default", {"task_routing": {"filters": filters}})
     events = center.engine.create_task(workflow_sid=without_default, attributes={"type": "claim"})
-    assert types(events) == ["task.created", "workflow.entered", "workflow.timeout", "task.canceled"]
+    assert types(events) == [
+        "task.created",
+        "workflow.entered",
+        "workflow.timeout",
+        "task.canceled",
+    ]
     assert events[-1].task_reason == "Workflow Timeout"
 
 
@@ -87,7 +99,10 @@ def test_the_last_target_timing_out_cancels_the_task(center: Center) -> None:
     events = center.advance(30)
     assert types(events) == ["task-queue.timeout", "workflow.timeout", "task.canceled"]
     canceled = center.engine.tasks[task]
-    assert (canceled.assignment_status, canceled.reason) == (TaskStatus.CANCELED, "Workflow Timeout")
+    assert (canceled.assignment_status, canceled.reason) == (
+        TaskStatus.CANCELED,
+        "Workflow Timeout",
+    )
     assert center.engine.next_deadline() is None
 
 
@@ -158,7 +173,9 @@ def test_skip_if_is_not_applied_when_a_reservation_is_created_at_once(center: Ce
 
 def test_skipping_the_last_step_leaves_the_workflow(center: Center) -> None:
     queue = center.queue("nobody")
-    workflow = center.workflow("skip-out", steps({"queue": queue, "skip_if": "workers.available == 0"}))
+    workflow = center.workflow(
+        "skip-out", steps({"queue": queue, "skip_if": "workers.available == 0"})
+    )
     events = center.engine.create_task(workflow_sid=workflow)
     assert types(events)[-2:] == ["workflow.skipped", "task.canceled"]
     assert events[-1].task_reason == "Workflow Skipped"
@@ -185,10 +202,12 @@ def test_known_worker_by_sid_from_a_task_attribute(center: Center) -> None:
         steps({"queue": queue, "known_worker_sid": "task.agent", "timeout": 20}, {"queue": queue}),
     )
     zoe = center.worker("zoe")
+    center.clock.tick(1)
     amy = center.worker("amy")
-    center.clock.tick(1)  # zoe and amy idle equally long; zoe would win by default
     task = center.task(workflow, {"agent": amy})
-    assert center.assigned_worker(task) == amy
+    assert center.assigned_worker(task) == amy  # zoe idled longer but is not the known one
+    assert center.assigned_worker(center.task(workflow)) is None  # no known worker named
+    assert zoe != amy
 
 
 def test_known_worker_waits_for_that_worker_until_the_step_times_out(center: Center) -> None:
@@ -355,6 +374,10 @@ def test_workflow_updates_apply_to_waiting_tasks_only_when_reevaluated(center: C
     from atende.routing.model import Workflow
     from atende.routing.workflow import parse_workflow_configuration
 
-    configuration = parse_workflow_configuration({"task_routing": {"default_filter": {"queue": new}}})
-    center.engine.upsert_workflow(Workflow(workflow, "moving", configuration), re_evaluate_tasks=True)
+    configuration = parse_workflow_configuration(
+        {"task_routing": {"default_filter": {"queue": new}}}
+    )
+    center.engine.upsert_workflow(
+        Workflow(workflow, "moving", configuration), re_evaluate_tasks=True
+    )
     assert center.engine.tasks[task].queue_sid == new

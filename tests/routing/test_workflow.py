@@ -75,7 +75,9 @@ def test_later_targets_inherit_the_queue_and_numeric_strings_are_accepted() -> N
         ({"task_routing": []}, "task_routing", "must be an object"),
         ({"task_routing": {}}, "task_routing", "needs filters or a default_filter"),
         (
-            config([{"expression": "1==1", "targets": [{"queue": Q1}]}, {"targets": [{"queue": Q1}]}]),
+            config(
+                [{"expression": "1==1", "targets": [{"queue": Q1}]}, {"targets": [{"queue": Q1}]}]
+            ),
             "task_routing.filters[1].expression",
             "is required",
         ),
@@ -110,12 +112,26 @@ def test_later_targets_inherit_the_queue_and_numeric_strings_are_accepted() -> N
             "must be an integer",
         ),
         (
-            config([{"expression": "1==1", "targets": [{"queue": Q1, "skip_if": "workers.available =="}]}]),
+            config(
+                [
+                    {
+                        "expression": "1==1",
+                        "targets": [{"queue": Q1, "skip_if": "workers.available =="}],
+                    }
+                ]
+            ),
             "task_routing.filters[0].targets[0].skip_if",
             "Invalid expression",
         ),
         (
-            config([{"expression": "1==1", "targets": [{"queue": Q1, "order_by": "worker.level SIDEWAYS"}]}]),
+            config(
+                [
+                    {
+                        "expression": "1==1",
+                        "targets": [{"queue": Q1, "order_by": "worker.level SIDEWAYS"}],
+                    }
+                ]
+            ),
             "task_routing.filters[0].targets[0].order_by",
             "Invalid expression",
         ),
@@ -125,7 +141,11 @@ def test_later_targets_inherit_the_queue_and_numeric_strings_are_accepted() -> N
                     {
                         "expression": "1==1",
                         "targets": [
-                            {"queue": Q1, "known_worker_sid": "a", "known_worker_friendly_name": "b"}
+                            {
+                                "queue": Q1,
+                                "known_worker_sid": "a",
+                                "known_worker_friendly_name": "b",
+                            }
                         ],
                     }
                 ]
