@@ -48,7 +48,7 @@ for module in (
         router.add_api_route(
             route.path,
             route.endpoint,
-            methods=sorted(route.methods),
+            methods=sorted(route.methods or ()),
             name=route.name,
             include_in_schema=False,
         )

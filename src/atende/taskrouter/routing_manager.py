@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -47,7 +47,9 @@ _HELD = "atende.taskrouter.held"
 _DIRTY = "atende.taskrouter.dirty"
 _COMMITTED = "atende.taskrouter.committed"
 _DELETED = "atende.taskrouter.deleted"
+_POISONED = "atende.taskrouter.savepoint-rolled-back"
 MAX_SLEEP = 30.0
+_CLAIM_SQLITE_WRITER = text("UPDATE taskrouter_workspaces SET sid = sid WHERE 1 = 0")
 
 
 def webhook_target(row: models.Workspace) -> WebhookTarget | None:
@@ -201,6 +203,11 @@ class RoutingManager:
             return
         if not session.in_transaction():
             await session.connection()
+        if not held and session.get_bind().dialect.name == "sqlite":
+            # SQLite has one writer at a time. A caller that wrote before asking us (a stored
+            # webhook, say) holds that write lock while it waits for ours, so ours must only be
+            # taken by whoever holds the database's: claim it first, always in this order.
+            await session.execute(_CLAIM_SQLITE_WRITER)
         self._install_hooks(session)
         lock = self._locks.setdefault(workspace_sid, asyncio.Lock())
         await lock.acquire()
@@ -210,10 +217,17 @@ class RoutingManager:
         sync_session = session.sync_session
         if not sa_event.contains(sync_session, "after_transaction_end", self._transaction_ended):
             sa_event.listen(sync_session, "after_commit", self._committed)
+            sa_event.listen(sync_session, "after_soft_rollback", self._rolled_back)
             sa_event.listen(sync_session, "after_transaction_end", self._transaction_ended)
 
     def _committed(self, sync_session: Session) -> None:
         sync_session.info[_COMMITTED] = True
+
+    def _rolled_back(self, sync_session: Session, previous: SessionTransaction) -> None:
+        """A savepoint rolled back after a command: its rows are gone even if the transaction
+        commits, so the workspaces it touched are reloaded at the end either way."""
+        if previous.nested and sync_session.info.get(_DIRTY):
+            sync_session.info[_POISONED] = True
 
     def _transaction_ended(self, sync_session: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is not None or transaction.nested:
@@ -222,9 +236,11 @@ class RoutingManager:
         committed = info.pop(_COMMITTED, False)
         dirty: set[str] = info.pop(_DIRTY, set())
         deleted: set[str] = info.pop(_DELETED, set())
-        for sid in deleted if committed else dirty:
+        poisoned = info.pop(_POISONED, False)
+        trusted = committed and not poisoned
+        for sid in deleted if trusted else dirty:
             self._workspaces.pop(sid, None)
-        if not committed and dirty - deleted:
+        if not trusted and dirty - deleted:
             self._dropped |= dirty - deleted
             self._wake.set()
         for sid in info.pop(_HELD, set()):

@@ -1,0 +1,71 @@
+"""The in-memory engines follow the database through whatever transactions callers make:
+a rolled-back command (or savepoint) is forgotten, and a caller that wrote other rows before
+calling the service does not deadlock with a concurrent request on the same workspace."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from fastapi import FastAPI
+
+from atende.auth.service import AuthService
+from atende.taskrouter.service import TaskRouterService
+from tests.taskrouter.builders import build_center, ok
+
+
+async def test_a_caller_that_wrote_first_and_a_concurrent_request_both_finish(
+    app: FastAPI, tr: httpx.AsyncClient
+) -> None:
+    center = await build_center(tr)
+    await center.worker("ana")
+    await center.worker("bia", available=False)
+    task = await center.task()
+    offer = (await center.reservations(task["sid"]))[0]["sid"]
+    runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        await AuthService(session).create_account("webhook first")  # a row written first
+        await session.flush()
+        accept = asyncio.create_task(
+            tr.post(
+                f"{center.base}/Tasks/{task['sid']}/Reservations/{offer}",
+                data={"ReservationStatus": "accepted"},
+            )
+        )
+        await asyncio.sleep(0.3)  # the request is under way and wants the same workspace
+        service = TaskRouterService(session, runtime)
+        created = await asyncio.wait_for(
+            service.create_task(center.sid, center.workflow, {"from": "webhook"}), 5
+        )
+        await session.commit()
+    accepted = await asyncio.wait_for(accept, 5)
+    assert accepted.status_code == 200, accepted.text
+    stored = await ok(await tr.get(f"{center.base}/Tasks/{created.sid}"))
+    assert stored["assignment_status"] == "pending"
+
+
+async def test_a_rolled_back_command_leaves_no_trace_in_memory(
+    app: FastAPI, tr: httpx.AsyncClient
+) -> None:
+    center = await build_center(tr)
+    ana = await center.worker("ana")
+    runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        service = TaskRouterService(session, runtime)
+        await service.create_task(center.sid, center.workflow, {"attempt": 1})
+        await session.rollback()
+    async with runtime.sessions() as session:
+        service = TaskRouterService(session, runtime)
+        try:
+            async with session.begin_nested():
+                await service.create_task(center.sid, center.workflow, {"attempt": 2})
+                raise LookupError("the caller changes its mind")
+        except LookupError:
+            pass
+        await session.commit()
+
+    assert (await ok(await tr.get(f"{center.base}/Tasks")))["tasks"] == []
+    realtime = await ok(await tr.get(f"{center.base}/RealTimeStatistics"))
+    assert realtime["total_tasks"] == 0
+    task = await center.task(attempt=3)
+    assert (await center.reservations(task["sid"]))[0]["worker_sid"] == ana
