@@ -51,6 +51,8 @@ async def seed(runtime: Runtime, extra_workers: int = 0) -> ContactCenter:
         for name, available in company.ACTIVITIES:
             if name not in activities:
                 activities[name] = (await service.create_activity(sid, name, available)).sid
+        for name in [n for n in activities if n not in dict(company.ACTIVITIES)]:
+            await service.delete_activity(sid, activities.pop(name))
         channels = {c.unique_name for c in engine.task_channels.values()}
         for unique_name, name, _capacity in company.CHANNELS:
             if unique_name not in channels:

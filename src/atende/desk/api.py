@@ -9,7 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.exc import IntegrityError
 
-from atende.desk import agent_api, pages, settings_api, static_files, supervisor_api
+from atende.desk import (
+    admin_api,
+    agent_api,
+    pages,
+    settings_api,
+    static_files,
+    supervisor_api,
+)
 from atende.desk.defaults import ensure_defaults
 from atende.desk.service_level import ServiceLevelTracker
 from atende.desk.supervisor_service import TRACKER_KEY
@@ -21,6 +28,7 @@ router.include_router(static_files.router)
 router.include_router(settings_api.router)
 router.include_router(agent_api.router)
 router.include_router(supervisor_api.router)
+router.include_router(admin_api.router)
 
 
 def setup(runtime: Runtime) -> None:

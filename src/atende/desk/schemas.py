@@ -241,3 +241,104 @@ class Team(BaseModel):
 class MoveTask(BaseModel):
     queue_sid: str | None = Field(default=None, min_length=34, max_length=34)
     worker_sid: str | None = Field(default=None, min_length=34, max_length=34)
+
+
+class UserView(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: str
+    active: bool
+    worker_sid: str | None
+    team: str | None
+    skills: list[str]
+    languages: list[str]
+
+
+class Users(BaseModel):
+    users: list[UserView]
+    known_skills: list[str]
+    known_teams: list[str]
+
+
+Password = Field(default=None, min_length=10, max_length=200)
+
+
+class UserIn(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+    display_name: str = Field(default="", max_length=200)
+    role: str = Field(pattern="^(agent|supervisor|admin)$")
+    password: str | None = Password
+    team: str | None = Field(default=None, max_length=100)
+    skills: list[str] = Field(default_factory=list, max_length=50)
+    languages: list[str] = Field(default_factory=list, max_length=50)
+
+
+class UserPatch(BaseModel):
+    display_name: str | None = Field(default=None, max_length=200)
+    role: str | None = Field(default=None, pattern="^(agent|supervisor|admin)$")
+    password: str | None = Password
+    active: bool | None = None
+    team: str | None = Field(default=None, max_length=100)
+    skills: list[str] | None = None
+    languages: list[str] | None = None
+
+
+class QueueView(BaseModel):
+    sid: str
+    name: str
+    target_workers: str
+    service_level_threshold: int
+    service_level_target: int
+
+
+class Queues(BaseModel):
+    workspace_sid: str | None
+    queues: list[QueueView]
+
+
+class QueueIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    target_workers: str = Field(default="1==1", max_length=4096)
+    service_level_threshold: int = Field(default=20, ge=1, le=3600)
+    service_level_target: int = Field(default=80, ge=1, le=100)
+
+
+class QueuePatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    target_workers: str | None = Field(default=None, max_length=4096)
+    service_level_threshold: int | None = Field(default=None, ge=1, le=3600)
+    service_level_target: int | None = Field(default=None, ge=1, le=100)
+
+
+class WorkflowView(BaseModel):
+    sid: str
+    name: str
+    configuration: str
+
+
+class Workflows(BaseModel):
+    workspace_sid: str | None
+    workflows: list[WorkflowView]
+    queues: list[TransferTarget]
+
+
+class WorkflowPatch(BaseModel):
+    configuration: str = Field(min_length=2, max_length=100_000)
+
+
+class DryRunIn(WorkflowDryRun):
+    workspace_sid: str | None = None
+
+
+class ChannelView(BaseModel):
+    name: str
+    kind: str
+    address: str | None
+    configured: bool
+
+
+class Holiday(BaseModel):
+    day: str
+    name: str
+    kind: str

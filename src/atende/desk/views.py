@@ -32,6 +32,7 @@ TECHNICAL_ATTRIBUTES = frozenset(
         "transferred_by",
         "type",
         "contact_uri",
+        "business_hours",
     }
 )
 

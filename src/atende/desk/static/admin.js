@@ -432,48 +432,167 @@ sections.canned = async () => {
   return [card(t("admin.canned"), table([t("canned.title"), t("canned.body"), t("canned.language"), ""], rows)), card(t("canned.new"), form)];
 };
 
-// ---------- sections owned by other parts of Atende, shown when they answer ----------
-
-function listing(path, titleKey, columns) {
-  return async () => {
-    let data;
-    try {
-      data = await api("GET", path);
-    } catch (error) {
-      return [unavailable(error)];
-    }
-    const items = Array.isArray(data) ? data : data.items || [];
-    const rows = items.map((item) => h("tr", {}, ...columns.map(([key]) => h("td", {}, formatCell(item[key])))));
-    return [card(t(titleKey), table(columns.map(([, label]) => t(label)), rows))];
-  };
-}
+// ---------- sections whose data other parts of Atende own (messaging, voice, operations) ----------
 
 function formatCell(value) {
-  if (value === null || value === undefined) return "–";
+  if (value === null || value === undefined || value === "") return "–";
   if (typeof value === "boolean") return value ? t("common.yes") : t("common.no");
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) return formatDateTime(value);
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
 
-sections.templates = listing("/api/desk/admin/message-templates", "admin.templates", [
-  ["name", "template.name"],
-  ["language", "canned.language"],
-  ["category", "template.category"],
-  ["status", "user.status"],
-  ["body", "canned.body"],
-]);
-sections.channels = listing("/api/desk/admin/channels", "admin.channels", [
-  ["name", "channel.name"],
-  ["kind", "channel.kind"],
-  ["address", "channel.address"],
-  ["configured", "channel.credentials"],
-]);
-sections.hours = listing("/api/desk/admin/business-hours", "admin.hours", [
-  ["name", "hours.name"],
-  ["description", "hours.description"],
-  ["next_closure", "hours.next_closure"],
-]);
+sections.templates = async () => {
+  let data;
+  try {
+    data = await api("GET", "/api/whatsapp/templates");
+  } catch (error) {
+    return [unavailable(error)];
+  }
+  const rows = data.templates.map((template) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, h("code", {}, template.name)),
+      h("td", {}, template.language),
+      h("td", {}, template.category),
+      h("td", { class: "small" }, template.body),
+      h("td", { class: "small" }, (template.variables || []).join(", ") || "–"),
+    ),
+  );
+  const name = h("input", { type: "text", required: true, pattern: "[a-z0-9_]+", class: "mono" });
+  const language = h("select", {}, h("option", { value: "pt_BR" }, "pt_BR"), h("option", { value: "en_US" }, "en_US"));
+  const category = h("select", {}, ...["UTILITY", "MARKETING", "AUTHENTICATION"].map((value) => h("option", { value }, value)));
+  const body = h("textarea", { required: true, rows: 3 });
+  const variables = h("input", { type: "text" });
+  const form = h(
+    "form",
+    { class: "stack", id: "template-create" },
+    h(
+      "div",
+      { class: "form-grid" },
+      field("template-name", t("template.name"), name, t("template.name_hint")),
+      field("template-language", t("canned.language"), language),
+      field("template-category", t("template.category"), category),
+    ),
+    field("template-body", t("canned.body"), body, t("template.body_hint")),
+    field("template-variables", t("template.variables"), variables, t("template.variables_hint")),
+    h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, t("common.add"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("PUT", "/api/whatsapp/templates", {
+        name: name.value,
+        language: language.value,
+        category: category.value,
+        body: body.value,
+        variables: splitList(variables.value),
+      });
+      toast(t("common.saved"));
+      show("templates");
+    } catch (error) {
+      reportError(error);
+    }
+  });
+  return [
+    card(t("admin.templates"), h("p", { class: "muted small" }, t("template.hint")), table([t("template.name"), t("canned.language"), t("template.category"), t("canned.body"), t("template.variables")], rows)),
+    card(t("template.new"), form),
+  ];
+};
+
+sections.channels = async () => {
+  const providers = await api("GET", "/api/desk/admin/channels");
+  const providerRows = providers.map((channel) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, channel.name),
+      h("td", {}, formatCell(channel.address)),
+      h("td", {}, channel.configured ? h("span", { class: "badge ok" }, t("common.yes")) : h("span", { class: "badge warn" }, t("common.no"))),
+    ),
+  );
+  const parts = [card(t("admin.channels"), h("p", { class: "muted small" }, t("channel.hint")), table([t("channel.name"), t("channel.address"), t("channel.credentials")], providerRows))];
+  try {
+    const voice = await api("GET", "/api/voice/channels");
+    const rows = voice.map((channel) =>
+      h(
+        "tr",
+        {},
+        h("th", { scope: "row" }, channel.name),
+        h("td", {}, channel.phone_number),
+        h("td", {}, channel.kind),
+        h("td", {}, channel.language),
+        h("td", {}, formatCell(channel.record_calls)),
+      ),
+    );
+    parts.push(card(t("channel.voice_title"), table([t("channel.name"), t("channel.address"), t("channel.kind"), t("canned.language"), t("channel.recording")], rows)));
+  } catch (error) {
+    if (error.status !== 404) reportError(error);
+  }
+  return parts;
+};
+
+sections.hours = async () => {
+  const year = new Date().getFullYear();
+  const holidays = await api("GET", `/api/desk/admin/holidays?year=${year}`);
+  const parts = [
+    card(
+      t("hours.holidays", { year }),
+      h("p", { class: "muted small" }, t("hours.holidays_hint")),
+      table(
+        [t("hours.day"), t("hours.name")],
+        holidays.map((holiday) => h("tr", {}, h("td", { class: "nowrap" }, holiday.day.split("-").reverse().join("/")), h("td", {}, holiday.name))),
+      ),
+    ),
+  ];
+  try {
+    const closures = await api("GET", "/api/ops/closures");
+    const day = h("input", { type: "date", required: true });
+    const reason = h("input", { type: "text", required: true, maxlength: 200 });
+    const form = h(
+      "form",
+      { class: "form-grid", id: "closure-create" },
+      field("closure-day", t("hours.day"), day),
+      field("closure-reason", t("hours.reason"), reason),
+      h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, t("common.add"))),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await api("POST", "/api/ops/closures", { day: day.value, reason: reason.value });
+        show("hours");
+      } catch (error) {
+        reportError(error);
+      }
+    });
+    const rows = closures.map((closure) =>
+      h(
+        "tr",
+        {},
+        h("td", { class: "nowrap" }, closure.day.split("-").reverse().join("/")),
+        h("td", {}, closure.reason),
+        h(
+          "td",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: "button small danger",
+              onclick: () => api("DELETE", `/api/ops/closures/${closure.id}`).then(() => show("hours"), reportError),
+            },
+            t("common.remove"),
+          ),
+        ),
+      ),
+    );
+    parts.push(card(t("hours.closures"), h("p", { class: "muted small" }, t("hours.closures_hint")), table([t("hours.day"), t("hours.reason"), ""], rows), form));
+  } catch (error) {
+    if (error.status !== 404) reportError(error);
+  }
+  return parts;
+};
 
 // ---------- navigation ----------
 

@@ -12,6 +12,7 @@ import {
   h,
   reportError,
   secondsSince,
+  secondsUntil,
   syncClock,
   t,
   throttle,
@@ -88,8 +89,9 @@ function renderActivity() {
   select.disabled = false;
   byId("activity-dot").className = `activity-dot ${activityKind(worker)}`;
   updateSince();
-  const capacity = worker.capacity || [];
-  byId("capacity").textContent = capacity
+  // Only the channels in use: "WhatsApp 2/3" tells the agent how much room is left.
+  const inUse = (worker.capacity || []).filter((channel) => channel.used > 0);
+  byId("capacity").textContent = inUse
     .map((channel) => `${t(`channel.${channel.channel}`)} ${channel.used}/${channel.capacity}`)
     .join(" · ");
 }
@@ -152,7 +154,7 @@ function renderOffers() {
 
 function updateCountdowns() {
   for (const element of document.querySelectorAll(".countdown")) {
-    const left = Math.max(0, -secondsSince(element.dataset.until));
+    const left = secondsUntil(element.dataset.until);
     element.textContent = ` · ${t("agent.expires_in", { duration: formatDuration(left) })}`;
   }
 }
@@ -228,7 +230,6 @@ function renderPane() {
   const head = h(
     "header",
     { class: "pane-head" },
-    h("span", { class: `channel-icon ${item.channel}`, "aria-hidden": "true" }),
     h("h2", {}, customerName(item)),
     h("span", { class: `badge ${item.channel}` }, t(`channel.${item.channel}`)),
     item.queue_name ? h("span", { class: "badge" }, item.queue_name) : null,
@@ -279,7 +280,7 @@ async function startWrapUp(item) {
 }
 
 function renderWrapUp(item) {
-  const form = h("form", { class: "wrapup stack", id: "wrapup-form" });
+  const form = h("form", { class: "wrapup stack", id: "wrapup-form", novalidate: true });
   const fieldset = h(
     "fieldset",
     { class: "dispositions" },
@@ -288,7 +289,7 @@ function renderWrapUp(item) {
       h(
         "label",
         { class: "disposition" },
-        h("input", { type: "radio", name: "disposition", value: disposition.code, required: true }),
+        h("input", { type: "radio", name: "disposition", value: disposition.code }),
         disposition.label,
       ),
     ),
@@ -307,6 +308,9 @@ function renderWrapUp(item) {
       h("button", { type: "submit", class: "button primary", id: "complete-work" }, t("wrapup.complete")),
     ),
   );
+  fieldset.addEventListener("change", () => {
+    error.hidden = true;
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const chosen = form.querySelector("input[name=disposition]:checked");

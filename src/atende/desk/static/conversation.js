@@ -2,7 +2,7 @@
 // ready-made replies, and approved templates once the window has closed. New messages and
 // status changes arrive as push events ("desk:event"); drafts survive switching tasks.
 
-import { api, formatDuration, formatTime, h, reportError, secondsSince, t } from "./desk.js";
+import { api, formatDuration, formatTime, formatWhen, h, reportError, secondsUntil, t } from "./desk.js";
 
 const drafts = new Map();
 let active = null; // { item, data, list, container }
@@ -104,7 +104,7 @@ function upsertMessage(message) {
 setInterval(async () => {
   const conversation = active?.data?.conversation;
   if (!conversation || conversation.channel !== "whatsapp" || !conversation.window_open) return;
-  if (secondsSince(conversation.window_expires_at) >= 0) {
+  if (secondsUntil(conversation.window_expires_at) === 0) {
     conversation.window_open = false;
     try {
       active.data.templates = (await api("GET", "/api/whatsapp/templates")).templates;
@@ -137,12 +137,12 @@ function windowBanner(conversation) {
   if (!conversation.window_open) {
     return h("p", { class: "alert alert-warning window-banner", role: "status", id: "window-banner" }, t("window.closed"));
   }
-  const left = -secondsSince(conversation.window_expires_at);
+  const left = secondsUntil(conversation.window_expires_at);
   const soon = left < 2 * 3600;
   return h(
     "p",
     { class: `alert ${soon ? "alert-warning" : "alert-info"} window-banner`, role: "status", id: "window-banner" },
-    t("window.open", { time: formatTime(conversation.window_expires_at), duration: formatDuration(left) }),
+    t("window.open", { time: formatWhen(conversation.window_expires_at), duration: formatDuration(left) }),
   );
 }
 

@@ -69,6 +69,10 @@ export function secondsSince(iso) {
   if (!iso) return 0;
   return Math.max(0, Math.floor((now() - Date.parse(iso)) / 1000));
 }
+export function secondsUntil(iso) {
+  if (!iso) return 0;
+  return Math.max(0, Math.ceil((Date.parse(iso) - now()) / 1000));
+}
 
 // ---------- formatting ----------
 
@@ -83,6 +87,14 @@ const dateTimeFormat = new Intl.DateTimeFormat(locale, {
   hour: "2-digit",
   minute: "2-digit",
 });
+const shortFormat = new Intl.DateTimeFormat(locale, {
+  timeZone: zone,
+  day: "2-digit",
+  month: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: zone });
 const numberFormat = new Intl.NumberFormat(locale);
 
 export function formatTime(iso) {
@@ -90,6 +102,12 @@ export function formatTime(iso) {
 }
 export function formatDateTime(iso) {
   return iso ? dateTimeFormat.format(new Date(iso)) : "";
+}
+// "14:32" today, "25/11 14:32" another day (in the company's zone).
+export function formatWhen(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return dayFormat.format(date) === dayFormat.format(new Date(now())) ? timeFormat.format(date) : shortFormat.format(date);
 }
 export function formatNumber(value) {
   return value == null ? "–" : numberFormat.format(value);

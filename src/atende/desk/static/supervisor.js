@@ -297,13 +297,13 @@ function workEntry(worker, item) {
   return h(
     "li",
     {},
-    h("div", {}, h("span", { class: `badge ${item.channel}` }, t(`channel.${item.channel}`)), " ", item.customer || "", item.queue_name ? ` · ${item.queue_name}` : ""),
+    h("div", {}, h("span", { class: `badge ${item.channel}` }, t(`channel.${item.channel}`)), " ", item.customer_name || item.customer_address || "", item.queue_name ? ` · ${item.queue_name}` : ""),
     h(
       "div",
       { class: "row", style: "margin-top:0.4rem" },
       target,
       h("button", { type: "button", class: "button small", onclick: () => moveTask(item, target.value) }, t("team.move")),
-      item.channel !== "voice"
+      item.conversation_sid
         ? h("button", { type: "button", class: "button small ghost", onclick: () => readChat(item, transcript) }, t("team.read_chat"))
         : null,
     ),
@@ -346,7 +346,7 @@ async function moveTask(item, value) {
 
 async function readChat(item, slot) {
   try {
-    const data = await api("GET", `/api/desk/supervisor/tasks/${item.task_sid}/conversation`);
+    const data = await api("GET", `/api/conversations/${encodeURIComponent(item.conversation_sid)}/messages`);
     slot.replaceChildren(
       h(
         "div",
