@@ -21,8 +21,8 @@ class ReportService:
         """Incidents opened in the month (local time), their clocks read as of now."""
         zone = self.context.settings.timezone
         start, end = month.bounds(zone)
-        incidents = await self.repo.incidents_opened_between(start, end)
-        entries = await self.repo.entries_of([incident.id for incident in incidents])
+        incidents = await self.repo.report_rows(start, end)
+        entries = await self.repo.timeline_rows_opened_between(start, end)
         policy = await self.context.policy(self.repo)
         now = self.context.clock()
         outcomes = []

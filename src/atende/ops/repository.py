@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.ops.models import (
@@ -24,7 +25,7 @@ from atende.ops.models import (
 
 FINISHED_STATUSES = ("resolved", "closed")
 
-Row = (
+Stored = (
     Incident
     | IncidentEntry
     | SupportClosure
@@ -42,13 +43,13 @@ class OpsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Stored) -> None:
         self.session.add(row)
 
     async def flush(self) -> None:
         await self.session.flush()
 
-    async def delete(self, row: Row) -> None:
+    async def delete(self, row: Stored) -> None:
         await self.session.delete(row)
 
     # Incidents and their timelines.
@@ -76,13 +77,40 @@ class OpsRepository:
         result = await self.session.execute(query.limit(limit).offset(offset))
         return list(result.scalars())
 
-    async def incidents_opened_between(self, start: datetime, end: datetime) -> list[Incident]:
+    async def report_rows(self, start: datetime, end: datetime) -> list[Row[Any]]:
+        """What the monthly report needs of the incidents opened in [start, end): just the
+        columns, without building ORM objects (a month can hold thousands)."""
         query = (
-            select(Incident)
+            select(
+                Incident.id,
+                Incident.sid,
+                Incident.title,
+                Incident.severity,
+                Incident.opened_at,
+                Incident.breach_reason,
+            )
             .where(Incident.opened_at >= start, Incident.opened_at < end)
             .order_by(Incident.opened_at, Incident.id)
         )
-        return list((await self.session.execute(query)).scalars())
+        return list((await self.session.execute(query)).all())
+
+    async def timeline_rows_opened_between(
+        self, start: datetime, end: datetime
+    ) -> dict[int, list[Row[Any]]]:
+        """The timelines of the incidents opened in [start, end), as rows with `kind`, `at`
+        and `data`, grouped by incident, in one query."""
+        query = (
+            select(
+                IncidentEntry.incident_id, IncidentEntry.kind, IncidentEntry.at, IncidentEntry.data
+            )
+            .join(Incident, Incident.id == IncidentEntry.incident_id)
+            .where(Incident.opened_at >= start, Incident.opened_at < end)
+            .order_by(IncidentEntry.incident_id, IncidentEntry.at, IncidentEntry.id)
+        )
+        found: dict[int, list[Row[Any]]] = defaultdict(list)
+        for row in await self.session.execute(query):
+            found[row.incident_id].append(row)
+        return found
 
     async def incidents_touching(self, start: datetime) -> list[Incident]:
         """Public incidents still open at or after `start` (for uptime and the status page)."""
