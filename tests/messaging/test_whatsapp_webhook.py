@@ -223,3 +223,25 @@ async def test_customer_with_a_withheld_number_is_known_by_user_id(
     await drain(hub)
     [contact] = await all_rows(app, Contact)
     assert contact.phone == meta.CUSTOMER_E164
+
+
+async def test_a_customer_who_hides_their_number_mid_conversation_stays_the_same(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub
+) -> None:
+    document = meta.text("wamid.H1", "Oi", wa_id=meta.CUSTOMER_WA_ID, user_id=None)
+    assert (await post_meta(client, document)).status_code == 200
+    await drain(hub)
+    document = meta.text("wamid.H2", "Tudo bem?", user_id="BR.999")
+    assert (await post_meta(client, document)).status_code == 200
+    await drain(hub)
+    # The customer adopts a username: the phone is no longer sent, only the user_id.
+    document = meta.text("wamid.H3", "Ainda sou eu", wa_id=None, user_id="BR.999")
+    assert (await post_meta(client, document)).status_code == 200
+    await drain(hub)
+    [contact] = await all_rows(app, Contact)
+    assert (contact.phone, contact.whatsapp_user_id) == (meta.CUSTOMER_E164, "BR.999")
+    [conversation] = await all_rows(app, Conversation)
+    assert conversation.customer_address == meta.CUSTOMER_E164, "replies still go to the phone"
+    inbound = [m for m in await all_rows(app, Message) if m.direction == "inbound"]
+    assert {m.conversation_sid for m in inbound} == {conversation.sid}
+    assert len(inbound) == 3

@@ -78,6 +78,7 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_contact_opened", "contact_sid", "opened_at"),
         Index("ix_conversations_contact_channel", "contact_sid", "channel", "state"),
+        Index("ix_conversations_address", "customer_address", "channel", "state"),
         Index("ix_conversations_worker_state", "worker_sid", "state"),
     )
 

@@ -75,6 +75,23 @@ class ConversationRepository:
         )
         return await self.session.scalar(query)
 
+    async def open_at(
+        self, customer_address: str, channel: str, business_address: str
+    ) -> Conversation | None:
+        """The open conversation with whoever writes from this address on this channel."""
+        query = (
+            select(Conversation)
+            .where(
+                Conversation.customer_address == customer_address,
+                Conversation.channel == channel,
+                Conversation.business_address == business_address,
+                Conversation.state != CLOSED,
+            )
+            .order_by(Conversation.opened_at.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
     async def last_inbound_at(
         self, contact_sid: str, channel: str, business_address: str
     ) -> datetime | None:

@@ -144,19 +144,32 @@ class ConversationService:
         if await self.repository.message_by_provider_id(item.provider, item.provider_id):
             return None
         address = Address(item.channel, item.provider, item.customer_address, item.business_address)
-        contact = await self.contact_for(
-            phone=item.phone,
-            whatsapp_user_id=item.whatsapp_user_id,
-            visitor=item.visitor,
-            name=item.profile_name,
+        # The usual case, a customer writing again from the same address, costs one query.
+        conversation = await self.repository.open_at(
+            address.customer, address.channel, address.business
         )
-        conversation = await self.repository.open_for(contact.sid, item.channel, address.business)
-        opened = conversation is None
+        opened = False
         if conversation is None:
-            conversation = await self.open(contact, address, workspace_sid=workspace_sid)
-        elif conversation.customer_address != address.customer:
-            # The phone WhatsApp withheld is now known: Meta prefers replies to it.
-            conversation.customer_address = address.customer
+            contact = await self.contact_for(
+                phone=item.phone,
+                whatsapp_user_id=item.whatsapp_user_id,
+                visitor=item.visitor,
+                name=item.profile_name,
+            )
+            conversation = await self.repository.open_for(
+                contact.sid, item.channel, address.business
+            )
+            opened = conversation is None
+            if conversation is None:
+                conversation = await self.open(contact, address, workspace_sid=workspace_sid)
+            elif item.phone:
+                # The phone WhatsApp withheld is now known: Meta prefers replies to it.
+                conversation.customer_address = item.phone
+        elif item.whatsapp_user_id:
+            # A user_id first seen mid-conversation must be known before the phone is withheld.
+            known = await self.repository.contact(conversation.contact_sid)
+            if known is not None and known.whatsapp_user_id is None:
+                known.whatsapp_user_id = item.whatsapp_user_id
         media_sid = self._keep_media(item)
         message = Message(
             sid=new_sid("IM"),

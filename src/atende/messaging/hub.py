@@ -6,6 +6,7 @@ while the bot talks, and to the owning agent afterwards; what anyone sends is qu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -24,7 +25,7 @@ from atende.conversations.service import ConversationService, Received
 from atende.flows.runner import FlowRunner
 from atende.messaging.bot import ChatBot, Draft
 from atende.messaging.bot_flow import chat_flow
-from atende.messaging.inbound import InboundProcessor
+from atende.messaging.inbound import InboundProcessor, InboundWriter
 from atende.messaging.media import MediaFetcher
 from atende.messaging.outbound import Claimed, OutboundDispatcher
 from atende.messaging.rate_limit import RateLimiter
@@ -61,7 +62,11 @@ class MessagingHub:
         self.limiter = RateLimiter()
         self.router = ConversationRouter(gateway, settings.default_workflow_sid)
         self.bot = ChatBot(chat_flow(), FlowRunner())
+        # Taken by this node's webhook writer and inbound processor in turn (FIFO), so on
+        # SQLite neither starves the other in the database's busy-wait.
+        self.write_lock = asyncio.Lock()
         self.inbound = InboundProcessor(self)
+        self.writer = InboundWriter(self)
         self.outbound = OutboundDispatcher(self)
         self.media = MediaFetcher(self)
         self._http: httpx.AsyncClient | None = None
@@ -75,6 +80,7 @@ class MessagingHub:
         return self._http
 
     async def close(self) -> None:
+        await self.writer.close()
         if self._http is not None:
             await self._http.aclose()
             self._http = None

@@ -2,8 +2,8 @@
 
 `store` is what the webhook endpoint does before answering: one insert that ignores keys it
 already has, so a provider's retry or duplicate changes nothing. `InboundProcessor` then turns
-pending rows into messages, status changes, bot turns and tasks, oldest first, one savepoint per
-row so one bad payload never blocks the others. Rows still pending after a crash are picked up
+pending rows into messages, status changes, bot turns and tasks, oldest first, one transaction
+per row so one bad payload never blocks the others. Rows still pending after a crash are picked up
 when the node starts again."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.conversations.items import RawItem
@@ -33,10 +34,10 @@ BATCH = 200
 IDLE_WAIT = 2.0
 
 
-async def store(session: AsyncSession, items: Sequence[RawItem]) -> int:
-    """Insert the items not seen before; returns how many were new."""
+async def store(session: AsyncSession, items: Sequence[RawItem]) -> set[str]:
+    """Insert the items not seen before; returns the keys that were new."""
     if not items:
-        return 0
+        return set()
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     rows = [
@@ -55,10 +56,62 @@ async def store(session: AsyncSession, items: Sequence[RawItem]) -> int:
         insert(InboundEvent)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(InboundEvent.id)
+        .returning(InboundEvent.key)
     )
     result = await session.execute(statement)
-    return len(result.all())
+    return set(result.scalars().all())
+
+
+class InboundWriter:
+    """Group commit for webhooks: requests that arrive together are stored in one insert and
+    one commit, and each is answered once its items are durable. SQLite has one writer, so a
+    commit per request would make concurrent webhooks queue behind each other's commits."""
+
+    def __init__(self, hub: MessagingHub) -> None:
+        self.hub = hub
+        self._waiting: list[tuple[Sequence[RawItem], asyncio.Future[int]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def store(self, items: Sequence[RawItem]) -> int:
+        """Returns how many of the items were new, once they are committed."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiting.append((items, future))
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="messaging.inbound-writer")
+        return await future
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._waiting = self._waiting, []
+            if batch:
+                await self._write(batch)
+
+    async def _write(self, batch: list[tuple[Sequence[RawItem], asyncio.Future[int]]]) -> None:
+        items = [item for request, _ in batch for item in request]
+        try:
+            async with self.hub.write_lock, self.hub.runtime.sessions() as session:
+                new = await store(session, items)
+                await session.commit()
+        except Exception as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for request, future in batch:
+            if not future.done():
+                future.set_result(sum(item.key in new for item in request))
+        if new:
+            self.hub.inbound.wake()
 
 
 async def release_waiting(session: AsyncSession, provider_message_id: str) -> int:
@@ -72,6 +125,14 @@ async def release_waiting(session: AsyncSession, provider_message_id: str) -> in
         .values(state="pending")
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def write_transaction(session: AsyncSession) -> None:
+    """On SQLite, take the write lock before the first read: a transaction that reads and then
+    writes fails at once ("database is locked") if another connection wrote in between, where
+    one that starts as a writer simply waits its turn."""
+    if session.bind.dialect.name == "sqlite":
+        await session.execute(text("BEGIN IMMEDIATE"))
 
 
 class InboundProcessor:
@@ -91,28 +152,36 @@ class InboundProcessor:
                     await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 
     async def process_pending(self) -> int:
-        """Process one batch of pending rows; returns how many were taken."""
-        async with self.hub.runtime.sessions() as session:
-            query = (
-                select(InboundEvent)
-                .where(InboundEvent.state == "pending")
-                .order_by(InboundEvent.id)
-                .limit(BATCH)
-            )
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
-            for row in rows:
+        """Process up to a batch of pending rows, each in its own short transaction (SQLite
+        has one writer: webhooks must not wait behind a long batch); returns how many."""
+        handled = 0
+        while handled < BATCH:
+            async with self.hub.write_lock, self.hub.runtime.sessions() as session:
+                await write_transaction(session)
+                query = (
+                    select(InboundEvent)
+                    .where(InboundEvent.state == "pending")
+                    .order_by(InboundEvent.id)
+                    .limit(1)
+                )
+                if session.bind.dialect.name == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                row = await session.scalar(query)
+                if row is None:
+                    break
                 await self._process(session, row)
-            await session.commit()
-        if rows:
+                await session.commit()
+            handled += 1
+        if handled:
             self.hub.after_commit()
-        return len(rows)
+        return handled
 
     async def _process(self, session: AsyncSession, row: InboundEvent) -> None:
         try:
             async with session.begin_nested():
                 row.state = await self._handle(session, row)
+        except OperationalError:
+            raise  # the database is busy or gone: the row stays pending and is tried again
         except Exception as exc:
             log.exception("inbound event %s (%s) failed", row.id, row.key)
             row.state = "failed"

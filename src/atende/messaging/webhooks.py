@@ -11,13 +11,13 @@ from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.exc import OperationalError
 
 from atende.channels.connector import SignatureError
 from atende.conversations.items import RawItem
 from atende.deps import RuntimeDep
 from atende.errors import Problem
 from atende.messaging.hub import MessagingHub
-from atende.messaging.inbound import store
 from atende.runtime import Runtime
 
 
@@ -84,9 +84,9 @@ async def _receive(
         items = connector.parse(body, request.headers.get("content-type", ""))
     except ValueError as exc:
         raise Problem(400, "Bad webhook", str(exc)) from exc
-    async with runtime.sessions() as session:
-        new = await store(session, items)
-        await session.commit()
-    if new:
-        hub.inbound.wake()
+    try:
+        await hub.writer.store(items)
+    except OperationalError as exc:
+        # Not stored, so not acknowledged: the provider retries later.
+        raise Problem(503, "Busy", "the webhook could not be stored; retry") from exc
     return Response(status_code=200)

@@ -125,6 +125,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_conversations_address", ["customer_address", "channel", "state"], unique=False
+        )
+        batch_op.create_index(
             "ix_conversations_contact_channel", ["contact_sid", "channel", "state"], unique=False
         )
         batch_op.create_index(
@@ -241,6 +244,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_conversations_task_sid"))
         batch_op.drop_index("ix_conversations_contact_opened")
         batch_op.drop_index("ix_conversations_contact_channel")
+        batch_op.drop_index("ix_conversations_address")
 
     op.drop_table("conversations")
     op.drop_table("whatsapp_templates")

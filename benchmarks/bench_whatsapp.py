@@ -1,0 +1,445 @@
+"""Inbound WhatsApp webhooks from Meta, on a real `atende serve` at 127.0.0.1 (SQLite).
+
+Each request is what Meta posts: a JSON body signed with the app secret (X-Hub-Signature-256).
+Atende checks the signature, stores each message under its wamid (a tenth of the requests are
+repeats, as Meta's retries are, and must change nothing) and answers; its background job then
+opens the conversation with a protocol number, runs the bot (greeting and menu, then the
+customer's choice) and hands the conversation to TaskRouter, which reserves an agent. The bot's
+answers go to a local stand-in for the Graph API.
+
+* webhooks acknowledged per second with 32 clients sending back to back, beside the same
+  framework's bare endpoint (`/healthz`) measured the same way in the same run;
+* the same webhooks processed end to end per second: from the first request until every
+  conversation was routed (all the customers' tasks exist);
+* p99 latency with webhooks sent at 1,000 per second (open loop), beside the bare endpoint's.
+
+Goals (the issue's): 2,000 webhooks per second per process, p99 under 250 ms. Signatures are
+computed before the clock starts. The machine is shared: compare ratios across runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, insert, select
+
+from atende.config import Settings
+from atende.conversations.models import InboundEvent
+from atende.db.migrate import upgrade_async
+from atende.runtime import Runtime
+from atende.sids import new_sid
+from atende.taskrouter import models
+from atende.taskrouter.routing_manager import RoutingManager
+from atende.taskrouter.service import TaskRouterService
+from atende.taskrouter.service_base import MANAGER_KEY
+
+ATENDE = Path(sys.executable).with_name("atende")
+HOST = "127.0.0.1"
+APP_SECRET = "bench-app-secret"
+PHONE_NUMBER_ID = "106540352242922"
+WORKERS = 200
+CAPACITY = 50
+CONCURRENCY = 32
+CUSTOMERS = 1_500  # two messages each (hello, menu choice), plus a repeat of every fifth
+RATE = 1_000
+LATENCY_SECONDS = 3
+RATE_GOAL = 2_000.0
+P99_GOAL_MS = 250.0
+PROCESSING_TIMEOUT = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# --- the stand-in for Meta's Graph API, for the bot's answers ----------------------------------
+
+
+@contextlib.contextmanager
+def fake_graph() -> Iterator[str]:
+    class Graph(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = json.dumps({"messages": [{"id": "wamid." + secrets.token_hex(12)}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer((HOST, 0), Graph)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- the contact center the conversations are routed in ---------------------------------------
+
+
+async def seed(database_url: str) -> str:
+    """A workspace with a whatsapp channel, WORKERS agents of CAPACITY chats; returns the
+    workflow's SID."""
+    await upgrade_async(database_url)
+    settings = replace(Settings.from_env({}), database_url=database_url, run_background=False)
+    runtime = Runtime(settings)
+    runtime.services[MANAGER_KEY] = RoutingManager(runtime)
+    try:
+        async with runtime.sessions() as session:
+            service = TaskRouterService(session, runtime)
+            workspace = await service.create_workspace("AC" + secrets.token_hex(16), "bench wa")
+            await service.create_task_channel(workspace.sid, "WhatsApp", "whatsapp")
+            queue = await service.create_task_queue(workspace.sid, "All", target_workers="1==1")
+            configuration = {"task_routing": {"default_filter": {"queue": queue.sid}}}
+            workflow = await service.create_workflow(
+                workspace.sid, "All", json.dumps(configuration)
+            )
+            engine = (await service.routing(workspace.sid)).engine
+            available = next(sid for sid, a in engine.activities.items() if a.available)
+            channels = list(engine.task_channels)
+            await session.commit()
+        async with runtime.sessions() as session:
+            await _insert_workers(session, workspace.sid, available, channels)
+            await session.commit()
+        return workflow.sid
+    finally:
+        await runtime.engine.dispose()
+
+
+async def _insert_workers(
+    session: Any, workspace_sid: str, activity_sid: str, channels: list[str]
+) -> None:
+    now = datetime.now(UTC)
+    workers = [
+        {
+            "sid": new_sid("WK"),
+            "workspace_sid": workspace_sid,
+            "friendly_name": f"agent{index:04d}",
+            "attributes": "{}",
+            "activity_sid": activity_sid,
+            "available": True,
+            "date_status_changed": now,
+            "idle_since": now,
+            "version": 0,
+            "date_created": now,
+            "date_updated": now,
+        }
+        for index in range(WORKERS)
+    ]
+    await session.execute(insert(models.Worker), workers)
+    await session.execute(
+        insert(models.WorkerChannel),
+        [
+            {
+                "sid": new_sid("WC"),
+                "workspace_sid": workspace_sid,
+                "worker_sid": worker["sid"],
+                "task_channel_sid": channel,
+                "configured_capacity": CAPACITY,
+                "available": True,
+                "idle_since": now,
+                "date_created": now,
+                "date_updated": now,
+            }
+            for worker in workers
+            for channel in channels
+        ],
+    )
+
+
+async def progress(database_url: str) -> tuple[int, int, int]:
+    """(stored webhook items, items processed, whatsapp tasks)."""
+    runtime = Runtime(replace(Settings.from_env({}), database_url=database_url))
+    try:
+        async with runtime.sessions() as session:
+            stored = await session.scalar(select(func.count()).select_from(InboundEvent))
+            done = await session.scalar(
+                select(func.count())
+                .select_from(InboundEvent)
+                .where(InboundEvent.state != "pending")
+            )
+            tasks = await session.scalar(select(func.count()).select_from(models.Task))
+        return int(stored or 0), int(done or 0), int(tasks or 0)
+    finally:
+        await runtime.engine.dispose()
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, database_url: str, workflow_sid: str, graph: str, log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.env = {
+            **os.environ,
+            "ATENDE_DATABASE_URL": database_url,
+            "ATENDE_PUBLIC_URL": self.url,
+            "ATENDE_WHATSAPP_APP_SECRET": APP_SECRET,
+            "ATENDE_WHATSAPP_ACCESS_TOKEN": "bench-token",
+            "ATENDE_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+            "ATENDE_WHATSAPP_GRAPH_BASE": graph,
+            "ATENDE_DEFAULT_WORKFLOW_SID": workflow_sid,
+        }
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(ATENDE), "serve", "--host", HOST, "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("server exited:\n" + self.log.read_text()[-3000:])
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# --- the webhooks ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signed:
+    body: bytes
+    signature: str
+
+
+def _webhook(wa_id: str, message: dict[str, Any]) -> dict[str, Any]:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "551140040000", "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": f"Cliente {wa_id[-4:]}"}, "wa_id": wa_id}],
+        "messages": [{"from": wa_id, "timestamp": str(int(time.time())), **message}],
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+    }
+
+
+def _sign(document: dict[str, Any]) -> Signed:
+    body = json.dumps(document, separators=(",", ":")).encode()
+    digest = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return Signed(body, f"sha256={digest}")
+
+
+def conversations(customers: int, first: int) -> list[list[Signed]]:
+    """Per customer, in order: hello, the menu choice, and for every fifth a repeat of hello."""
+    scripts = []
+    for index in range(first, first + customers):
+        wa_id = f"55119{index:08d}"
+        hello = _sign(
+            _webhook(wa_id, {"id": f"wamid.{wa_id}.1", "type": "text", "text": {"body": "Oi"}})
+        )
+        choice = _sign(
+            _webhook(
+                wa_id,
+                {
+                    "id": f"wamid.{wa_id}.2",
+                    "type": "interactive",
+                    "interactive": {
+                        "type": "list_reply",
+                        "list_reply": {"id": "sinistro", "title": "Sinistro"},
+                    },
+                },
+            )
+        )
+        scripts.append([hello, choice, hello] if index % 5 == 0 else [hello, choice])
+    return scripts
+
+
+Send = Callable[[httpx.AsyncClient, Signed | None], Awaitable[None]]
+
+
+async def send_webhook(http: httpx.AsyncClient, signed: Signed | None) -> None:
+    assert signed is not None
+    response = await http.post(
+        "/webhooks/whatsapp",
+        content=signed.body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": signed.signature},
+    )
+    if response.status_code != 200:
+        raise RuntimeError(f"webhook failed: {response.status_code} {response.text[:200]}")
+
+
+async def send_bare(http: httpx.AsyncClient, _signed: Signed | None) -> None:
+    (await http.get("/healthz")).raise_for_status()
+
+
+def _client(server: Server) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    return httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60)
+
+
+async def closed_loop(server: Server, send: Send, scripts: list[list[Signed | None]]) -> float:
+    """Requests per second, CONCURRENCY clients back to back; a customer's webhooks in order."""
+    queue = iter(scripts)
+    total = sum(len(script) for script in scripts)
+    async with _client(server) as http:
+
+        async def client() -> None:
+            for script in queue:
+                for signed in script:
+                    await send(http, signed)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
+        return total / (time.perf_counter() - started)
+
+
+async def open_loop(server: Server, send: Send, items: list[Signed | None]) -> list[float]:
+    """Milliseconds per request when RATE requests a second go regardless of the answers."""
+    latencies: list[float] = []
+    async with _client(server) as http:
+
+        async def one(item: Signed | None) -> None:
+            started = time.perf_counter()
+            await send(http, item)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        begin = time.perf_counter()
+        tasks = []
+        for index, item in enumerate(items):
+            await asyncio.sleep(max(0.0, begin + index / RATE - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(item)))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def wait_processed(database_url: str, expected_items: int, expected_tasks: int) -> None:
+    deadline = time.monotonic() + PROCESSING_TIMEOUT
+    while time.monotonic() < deadline:
+        stored, done, tasks = await progress(database_url)
+        if done >= expected_items and tasks >= expected_tasks:
+            return
+        await asyncio.sleep(0.1)
+    stored, done, tasks = await progress(database_url)
+    raise RuntimeError(f"processing stalled: {done}/{stored} items, {tasks} tasks")
+
+
+async def measure() -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="atende-bench-wa-") as folder, fake_graph() as graph:
+        database_url = f"sqlite:///{Path(folder) / 'atende.db'}"
+        workflow_sid = await seed(database_url)
+        server = Server(database_url, workflow_sid, graph, Path(folder) / "server.log")
+        server.start()
+        try:
+            scripts: list[list[Signed | None]] = list(conversations(CUSTOMERS, 0))
+            unique = 2 * CUSTOMERS
+            bare: list[list[Signed | None]] = [[None] for _ in range(sum(map(len, scripts)))]
+            await closed_loop(server, send_bare, bare[:200])  # warm the connections up
+            bare_rate = await closed_loop(server, send_bare, bare)
+            started = time.perf_counter()
+            rate = await closed_loop(server, send_webhook, scripts)
+            await wait_processed(database_url, unique, CUSTOMERS)
+            end_to_end = sum(map(len, scripts)) / (time.perf_counter() - started)
+
+            offered = RATE * LATENCY_SECONDS
+            later = conversations(offered // 2, CUSTOMERS)
+            items: list[Signed | None] = [signed for script in later for signed in script]
+            bare_latencies = await open_loop(server, send_bare, [None] * len(items))
+            latencies = await open_loop(server, send_webhook, items)
+            await wait_processed(database_url, unique + 2 * len(later), CUSTOMERS + len(later))
+        except Exception as error:
+            raise RuntimeError(server.log.read_text()[-4000:]) from error
+        finally:
+            server.stop()
+        stored, _done, _tasks = await progress(database_url)
+    if stored != unique + 2 * len(later):
+        raise RuntimeError(f"repeats were stored: {stored} items for {unique} messages")
+    return {
+        "rate": rate,
+        "end_to_end": end_to_end,
+        "bare_rate": bare_rate,
+        "p99": _percentile(latencies, 0.99),
+        "bare_p99": _percentile(bare_latencies, 0.99),
+    }
+
+
+def run() -> list[dict[str, Any]]:
+    figures = asyncio.run(measure())
+    bare = figures["bare_rate"]
+    return [
+        {
+            "name": "whatsapp: signed webhooks acknowledged/s (checked, stored, deduplicated)",
+            "value": round(figures["rate"], 1),
+            "unit": "req/s",
+            "baseline": round(bare, 1),
+            "ratio": round(figures["rate"] / bare, 3),
+            "goal": f">= {RATE_GOAL:.0f}/s",
+            "meets": figures["rate"] >= RATE_GOAL,
+        },
+        {
+            "name": "whatsapp: webhooks processed end to end/s (bot, conversation routed)",
+            "value": round(figures["end_to_end"], 1),
+            "unit": "req/s",
+            "baseline": round(bare, 1),
+            "ratio": round(figures["end_to_end"] / bare, 3),
+            "goal": f">= {RATE_GOAL:.0f}/s",
+            "meets": figures["end_to_end"] >= RATE_GOAL,
+        },
+        {
+            "name": f"whatsapp: webhook p99 at {RATE}/s",
+            "value": round(figures["p99"], 1),
+            "unit": "ms",
+            "baseline": round(figures["bare_p99"], 1),
+            "ratio": round(figures["p99"] / figures["bare_p99"], 3),
+            "goal": f"< {P99_GOAL_MS:.0f} ms",
+            "meets": figures["p99"] < P99_GOAL_MS,
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for entry in run():
+        print(entry)
