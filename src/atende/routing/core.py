@@ -295,10 +295,12 @@ class EngineCore:
                     if (line := state.ready.get(channel_sid)) is not None
                 ]
             for line in lines:
-                # ReadyLine.push, inlined: this runs for every queue of every freed worker.
-                line_entries = line.entries
-                if len(line_entries) == line.head or line_entries[-1] <= entry:
+                # ReadyLine.push, inlined for its common case: this runs for every queue of
+                # every worker who becomes free.
+                if first > line.last:
+                    line_entries = line.entries
                     line_entries.append(entry)
+                    line.last = first
                     if len(line_entries) - line.head > line.limit:
                         line.compact()
                 else:

@@ -527,7 +527,8 @@ class RoutingEngine(Persistence):
         now = self._clock()
         events: list[RoutingEvent] = []
         self._accept(reservation, now, events)
-        self._flush(now, events)
+        if self._dirty_workers or self._dirty_tasks:  # only with rescinded offers
+            self._flush(now, events)
         return events
 
     def reject_reservation(

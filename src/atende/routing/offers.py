@@ -105,15 +105,11 @@ class OfferLifecycle(EngineCore):
             for other in list(slot.reservations):
                 if other is not reservation:
                     self._end_offer(other, ReservationStatus.RESCINDED, now, events)
-        queue = self._task_queues.get(reservation.queue_sid)
-        if (
-            queue is not None
-            and queue.assignment_activity_sid
-            and not self._settings.multi_task_enabled
-        ):
-            self._change_activity(
-                worker_slot, self._activities[queue.assignment_activity_sid], now, events
-            )
+        if not self._settings.multi_task_enabled:
+            queue = self._task_queues.get(reservation.queue_sid)
+            if queue is not None and queue.assignment_activity_sid:
+                activity = self._activities[queue.assignment_activity_sid]
+                self._change_activity(worker_slot, activity, now, events)
 
     def _end_offer(
         self,

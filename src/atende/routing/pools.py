@@ -37,6 +37,8 @@ False (everywhere at once) when the worker is re-indexed or stops being ready.""
 SLOT = 4
 LIVE = 5
 
+_NEVER = float("-inf")
+
 WaitingEntry = tuple[int, float, float, int, "TaskSlot"]
 """(queue-order rank, key, key, sequence, slot): smallest is the task to assign first."""
 
@@ -45,19 +47,20 @@ class ReadyLine:
     """Ready workers of one queue and channel, sorted, consumed from the front.
 
     The usual key is the instant the worker last became idle, which is "now" whenever it
-    changes, so a worker nearly always joins at the back: an append, and taking the first is
-    moving an index. That is several times cheaper than a heap on the hot path; the rare
-    out-of-order key (a worker idle for long joining a queue, channel-optimized keys) is
-    inserted in place.
+    changes, so a worker nearly always joins at the back: an append (checked against ``last``,
+    the primary key at the back), and taking the first is moving an index. That is several
+    times cheaper than a heap on the hot path; the rare out-of-order key (a worker idle for
+    long joining a queue, channel-optimized keys, ties) is inserted in place by :meth:`push`.
     """
 
-    __slots__ = ("entries", "head", "limit")
+    __slots__ = ("entries", "head", "last", "limit")
 
     def __init__(self, entries: list[ReadyEntry], limit: int) -> None:
         entries.sort()
         self.entries = entries
         self.head = 0
         self.limit = limit
+        self.last = entries[-1][0] if entries else _NEVER
 
     def push(self, entry: ReadyEntry) -> None:
         entries = self.entries
@@ -65,6 +68,7 @@ class ReadyLine:
             entries.append(entry)
         else:
             bisect.insort(entries, entry, self.head)
+        self.last = entries[-1][0]
         if len(entries) - self.head > self.limit:
             self.compact()
 
@@ -84,11 +88,14 @@ class ReadyLine:
                 return entry
         entries.clear()
         self.head = 0
+        self.last = _NEVER
         return None
 
     def compact(self) -> None:
-        self.entries[:] = [entry for entry in self.entries[self.head :] if entry[LIVE]]
+        live = [entry for entry in self.entries[self.head :] if entry[LIVE]]
+        self.entries[:] = live
         self.head = 0
+        self.last = live[-1][0] if live else _NEVER
 
 
 class WorkerSlot:
