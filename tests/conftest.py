@@ -24,12 +24,16 @@ from sqlalchemy.engine import make_url
 
 from atende.app import create_app
 from atende.auth.models import Role
+from atende.auth.secrets import configure_password_hashing
 from atende.auth.service import AuthService
 from atende.config import Settings
 from atende.db.migrate import upgrade
 from atende.db.models import metadata
 
 T = TypeVar("T")
+
+# Hundreds of users are created across the suite; argon2 stays real, only cheaper.
+configure_password_hashing(time_cost=1, memory_cost_kib=1024)
 
 PG_URL = os.environ.get("ATENDE_TEST_DATABASE_URL", "").strip()
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]

@@ -12,6 +12,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 
+def configure_password_hashing(time_cost: int, memory_cost_kib: int) -> None:
+    """argon2's cost is a deployment choice: the defaults (~0.4 s a hash on a small machine)
+    suit production; test suites that create hundreds of users choose a cheaper one."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=1)
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
