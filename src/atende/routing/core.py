@@ -52,6 +52,11 @@ Clock = Callable[[], float]
 SidFactory = Callable[[str], str]
 """Returns a new SID for a two-letter prefix (``WT`` tasks, ``WR`` reservations)."""
 
+# Enum members bound once: reading one off its enum class costs ~150 ns on Python 3.11,
+# and an assignment reads dozens.
+_WORKER_ACTIVITY_UPDATE = EventType.WORKER_ACTIVITY_UPDATE
+_R_PENDING = ReservationStatus.PENDING
+
 
 class EngineCore:
     def __init__(self, clock: Clock, sid_factory: SidFactory, settings: WorkspaceSettings) -> None:
@@ -151,7 +156,7 @@ class EngineCore:
 
     def _pending_reservation(self, sid: str) -> Reservation:
         reservation = self._reservation(sid)
-        if reservation.status is not ReservationStatus.PENDING:
+        if reservation.status is not _R_PENDING:
             raise InvalidTransitionError(f"reservation {sid} is {reservation.status}, not pending")
         return reservation
 
@@ -359,7 +364,7 @@ class EngineCore:
         if became_available:
             worker.idle_since = now
         self._changed_workers.add(worker.sid)
-        event = self._worker_event(EventType.WORKER_ACTIVITY_UPDATE, worker, now)
+        event = self._worker_event(_WORKER_ACTIVITY_UPDATE, worker, now)
         event.worker_previous_activity_sid = previous
         event.worker_time_in_previous_activity = elapsed
         events.append(event)

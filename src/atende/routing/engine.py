@@ -64,6 +64,16 @@ DEFAULT_CHANNEL = "default"
 """Unique name of the task channel of tasks created without one (TaskRouter's default)."""
 
 _STATUSES: dict[str, TaskStatus] = {status.value: status for status in TaskStatus}
+
+# Enum members bound once: reading one off its enum class costs ~150 ns on Python 3.11.
+_TASK_CREATED = EventType.TASK_CREATED
+_WORKFLOW_ENTERED = EventType.WORKFLOW_ENTERED
+_STATUS_PENDING = TaskStatus.PENDING
+_STATUS_COMPLETED = TaskStatus.COMPLETED
+_STATUS_WRAPPING = TaskStatus.WRAPPING
+_STATUS_CANCELED = TaskStatus.CANCELED
+_R_PENDING = ReservationStatus.PENDING
+_TIMER_TASK_TTL = TimerKind.TASK_TTL
 _ALLOWED_STATUS_CHANGES = {
     TaskStatus.CANCELED: WAITING_TASK_STATUSES,
     TaskStatus.WRAPPING: frozenset({TaskStatus.ASSIGNED}),
@@ -442,7 +452,7 @@ class RoutingEngine(Persistence):
             workflow_sid,
             now,
             ttl,
-            TaskStatus.PENDING,
+            _STATUS_PENDING,
             None,
             now,
             now if virtual_start_time is None else virtual_start_time,
@@ -451,10 +461,10 @@ class RoutingEngine(Persistence):
         self._task_slots[sid] = slot
         self._tasks[sid] = task
         self._changed_tasks.add(sid)
-        slot.ttl_timer = self._timers.schedule(now + ttl, TimerKind.TASK_TTL, sid)
+        slot.ttl_timer = self._timers.schedule(now + ttl, _TIMER_TASK_TTL, sid)
         events = [
-            self._task_event(EventType.TASK_CREATED, task, now),
-            self._task_event(EventType.WORKFLOW_ENTERED, task, now),
+            self._task_event(_TASK_CREATED, task, now),
+            self._task_event(_WORKFLOW_ENTERED, task, now),
         ]
         self._enter_workflow(slot, now, events)
         self._flush(now, events)
@@ -493,11 +503,11 @@ class RoutingEngine(Persistence):
                 and task.assignment_status in WAITING_TASK_STATUSES
             ):
                 self._reevaluate(slot, now, events)
-        if status is TaskStatus.COMPLETED:
+        if status is _STATUS_COMPLETED:
             self._complete_task(slot, reason, now, events)
-        elif status is TaskStatus.WRAPPING:
+        elif status is _STATUS_WRAPPING:
             self._wrap_task(slot, reason, now, events)
-        elif status is TaskStatus.CANCELED:
+        elif status is _STATUS_CANCELED:
             self._cancel_task(slot, reason, now, events)
         self._flush(now, events)
         return events
@@ -522,7 +532,7 @@ class RoutingEngine(Persistence):
     def accept_reservation(self, sid: str) -> list[RoutingEvent]:
         """The worker takes the task; the task's other offers are rescinded."""
         reservation = self._reservations.get(sid)
-        if reservation is None or reservation.status is not ReservationStatus.PENDING:
+        if reservation is None or reservation.status is not _R_PENDING:
             reservation = self._pending_reservation(sid)  # raises the right error
         now = self._clock()
         events: list[RoutingEvent] = []

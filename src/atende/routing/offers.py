@@ -23,6 +23,25 @@ _END_EVENTS = {
     ReservationStatus.RESCINDED: EventType.RESERVATION_RESCINDED,
 }
 
+# Enum members bound once: reading one off its enum class costs ~150 ns on Python 3.11,
+# and an assignment reads dozens.
+_RESERVATION_ACCEPTED = EventType.RESERVATION_ACCEPTED
+_RESERVATION_COMPLETED = EventType.RESERVATION_COMPLETED
+_RESERVATION_CREATED = EventType.RESERVATION_CREATED
+_RESERVATION_WRAPUP = EventType.RESERVATION_WRAPUP
+_TASK_CANCELED = EventType.TASK_CANCELED
+_TASK_COMPLETED = EventType.TASK_COMPLETED
+_TASK_WRAPUP = EventType.TASK_WRAPUP
+_R_CANCELED = ReservationStatus.CANCELED
+_R_COMPLETED = ReservationStatus.COMPLETED
+_R_RESCINDED = ReservationStatus.RESCINDED
+_R_WRAPPING = ReservationStatus.WRAPPING
+_STATUS_ASSIGNED = TaskStatus.ASSIGNED
+_STATUS_CANCELED = TaskStatus.CANCELED
+_STATUS_COMPLETED = TaskStatus.COMPLETED
+_STATUS_WRAPPING = TaskStatus.WRAPPING
+_TIMER_RESERVATION_TIMEOUT = TimerKind.RESERVATION_TIMEOUT
+
 
 class OfferLifecycle(EngineCore):
     def _reserve(
@@ -60,14 +79,12 @@ class OfferLifecycle(EngineCore):
         channel.idle_since = now
         worker.idle_since = now
         self._reservation_timers[rsid] = self._timers.schedule(
-            timeout_at, TimerKind.RESERVATION_TIMEOUT, rsid
+            timeout_at, _TIMER_RESERVATION_TIMEOUT, rsid
         )
         self._changed_tasks.add(task.sid)
         self._changed_reservations.add(rsid)
         self._changed_workers.add(worker.sid)
-        events.append(
-            self._reservation_event(EventType.RESERVATION_CREATED, reservation, task, worker, now)
-        )
+        events.append(self._reservation_event(_RESERVATION_CREATED, reservation, task, worker, now))
         activity_sid = state.queue.reservation_activity_sid
         if (
             activity_sid is not None
@@ -88,7 +105,7 @@ class OfferLifecycle(EngineCore):
         channel.assigned_tasks += 1
         reservation.status = _R_ACCEPTED
         reservation.updated_at = now
-        task.assignment_status = TaskStatus.ASSIGNED
+        task.assignment_status = _STATUS_ASSIGNED
         task.updated_at = now
         cancel = self._timers.cancel
         cancel(self._reservation_timers.pop(reservation.sid, None))
@@ -99,12 +116,12 @@ class OfferLifecycle(EngineCore):
         self._changed_reservations.add(reservation.sid)
         self._changed_workers.add(worker.sid)
         events.append(
-            self._reservation_event(EventType.RESERVATION_ACCEPTED, reservation, task, worker, now)
+            self._reservation_event(_RESERVATION_ACCEPTED, reservation, task, worker, now)
         )
         if len(slot.reservations) > 1:
             for other in list(slot.reservations):
                 if other is not reservation:
-                    self._end_offer(other, ReservationStatus.RESCINDED, now, events)
+                    self._end_offer(other, _R_RESCINDED, now, events)
         if not self._settings.multi_task_enabled:
             queue = self._task_queues.get(reservation.queue_sid)
             if queue is not None and queue.assignment_activity_sid:
@@ -157,15 +174,15 @@ class OfferLifecycle(EngineCore):
     ) -> None:
         task = slot.task
         for reservation in list(slot.reservations):
-            self._end_offer(reservation, ReservationStatus.CANCELED, now, events)
+            self._end_offer(reservation, _R_CANCELED, now, events)
         self._dequeue(slot)
         self._cancel_timers(slot)
-        task.assignment_status = TaskStatus.CANCELED
+        task.assignment_status = _STATUS_CANCELED
         task.reason = reason
         task.updated_at = now
         self._changed_tasks.add(task.sid)
         self._ended.append(task.sid)
-        events.append(self._task_event(EventType.TASK_CANCELED, task, now))
+        events.append(self._task_event(_TASK_CANCELED, task, now))
 
     def _wrap_task(
         self, slot: TaskSlot, reason: str | None, now: float, events: list[RoutingEvent]
@@ -176,18 +193,16 @@ class OfferLifecycle(EngineCore):
         channel = worker.channels[reservation.task_channel_sid]
         channel.assigned_tasks -= 1
         channel.wrapping_tasks += 1
-        task.assignment_status = TaskStatus.WRAPPING
+        task.assignment_status = _STATUS_WRAPPING
         task.reason = reason
         task.updated_at = now
-        reservation.status = ReservationStatus.WRAPPING
+        reservation.status = _R_WRAPPING
         reservation.updated_at = now
         self._changed_tasks.add(task.sid)
         self._changed_reservations.add(reservation.sid)
         self._changed_workers.add(worker.sid)
-        events.append(self._task_event(EventType.TASK_WRAPUP, task, now))
-        events.append(
-            self._reservation_event(EventType.RESERVATION_WRAPUP, reservation, task, worker, now)
-        )
+        events.append(self._task_event(_TASK_WRAPUP, task, now))
+        events.append(self._reservation_event(_RESERVATION_WRAPUP, reservation, task, worker, now))
 
     def _complete_task(
         self, slot: TaskSlot, reason: str | None, now: float, events: list[RoutingEvent]
@@ -205,18 +220,18 @@ class OfferLifecycle(EngineCore):
         channel.idle_since = now
         worker.idle_since = now
         del worker_slot.reservations[reservation.sid]
-        task.assignment_status = TaskStatus.COMPLETED
+        task.assignment_status = _STATUS_COMPLETED
         task.reason = reason
         task.updated_at = now
-        reservation.status = ReservationStatus.COMPLETED
+        reservation.status = _R_COMPLETED
         reservation.updated_at = now
         self._changed_tasks.add(task.sid)
         self._ended.append(task.sid)
         self._changed_reservations.add(reservation.sid)
         self._changed_workers.add(worker.sid)
-        events.append(self._task_event(EventType.TASK_COMPLETED, task, now))
+        events.append(self._task_event(_TASK_COMPLETED, task, now))
         events.append(
-            self._reservation_event(EventType.RESERVATION_COMPLETED, reservation, task, worker, now)
+            self._reservation_event(_RESERVATION_COMPLETED, reservation, task, worker, now)
         )
         self._refresh(worker_slot)
         self._dirty_workers[worker.sid] = worker_slot
