@@ -136,6 +136,14 @@ class WorkflowFilter:
     friendly_name: str
     expression: Expression
     targets: tuple[WorkflowTarget, ...]
+    matches_all: bool = field(init=False, repr=False, compare=False)
+    uses_task_scope: bool = field(init=False, repr=False, compare=False)
+    """Whether the expression may say ``task.``: only then is the scope built for it (every
+    task entering the workflow is matched against the filters)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "matches_all", self.expression.is_wildcard)
+        object.__setattr__(self, "uses_task_scope", _TASK_PREFIX in self.expression.source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +210,13 @@ class WorkflowConfiguration:
         return following
 
     def _matching_filter(self, task_attributes: Mapping[str, Any], start: int) -> Position | None:
-        scopes = {"task": task_attributes}
-        for index in range(start, len(self.filters)):
-            expression = self.filters[index].expression
-            if expression.is_wildcard or expression.matches(task_attributes, scopes):
+        filters = self.filters
+        for index in range(start, len(filters)):
+            candidate = filters[index]
+            if candidate.matches_all:
+                return (index, 0)
+            scopes = {"task": task_attributes} if candidate.uses_task_scope else None
+            if candidate.expression.matches(task_attributes, scopes):
                 return (index, 0)
         return None
 
