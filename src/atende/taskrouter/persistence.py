@@ -10,14 +10,12 @@ reservation twice."""
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.routing.engine import RoutingEngine
@@ -40,6 +38,7 @@ from atende.routing.workflow import parse_workflow_configuration
 from atende.sids import new_sid
 from atende.taskrouter import models
 from atende.taskrouter.errors import conflict
+from atende.taskrouter.upserts import bump_version, copy_columns, upsert
 
 _TERMINAL = (TaskStatus.COMPLETED.value, TaskStatus.CANCELED.value)
 
@@ -230,37 +229,7 @@ async def load_snapshot(session: AsyncSession, workspace: models.Workspace) -> R
 # ------------------------------------------------------------------------ engine -> rows
 
 
-@functools.cache
-def _upsert_statement(
-    dialect: str, model: Any, key: tuple[str, ...], updated: tuple[str, ...], bump_version: bool
-) -> Any:
-    """Built once per shape: the rows go in as executemany parameters, so SQLAlchemy compiles
-    the statement once instead of once per command (a multi-row VALUES differs every time)."""
-    table = model.__table__
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    values: dict[str, Any] = {column: statement.excluded[column] for column in updated}
-    if bump_version:
-        values["version"] = table.c.version + 1
-    return statement.on_conflict_do_update(index_elements=list(key), set_=values)
-
-
-async def upsert(
-    session: AsyncSession,
-    model: Any,
-    rows: Sequence[dict[str, Any]],
-    key: Sequence[str],
-    updated: Sequence[str],
-    bump_version: bool = False,
-) -> None:
-    """INSERT … ON CONFLICT DO UPDATE of the `updated` columns, on both dialects."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    statement = _upsert_statement(dialect, model, tuple(key), tuple(updated), bump_version)
-    await session.execute(statement, list(rows))
-
-
-_TASK_ENGINE_COLUMNS = (
+_TASK_ENGINE_COLUMNS: tuple[str, ...] = (
     "workflow_sid",
     "task_queue_sid",
     "task_channel_sid",
@@ -278,7 +247,7 @@ _TASK_ENGINE_COLUMNS = (
     "date_updated",
 )
 
-_WORKER_ENGINE_COLUMNS = (
+_WORKER_ENGINE_COLUMNS: tuple[str, ...] = (
     "friendly_name",
     "activity_sid",
     "available",
@@ -309,20 +278,20 @@ def _task_row(workspace_sid: str, task: Task, attributes: str | None) -> dict[st
         "virtual_start_time": to_datetime(task.virtual_start_time),
         "date_created": to_datetime(task.created_at),
         "date_updated": to_datetime(task.updated_at or task.created_at),
+        "routing_target": None,
+        "ignore_capacity": False,
+        "version": 0,
     }
 
 
 def new_task_row(workspace_sid: str, task: Task, attributes: str) -> models.Task:
     """The row a task creation just wrote, built from the engine instead of read back."""
-    return models.Task(
-        **_task_row(workspace_sid, task, attributes),
-        routing_target=None,
-        ignore_capacity=False,
-        version=0,
-    )
+    return models.Task(**_task_row(workspace_sid, task, attributes))
 
 
-def _worker_row(workspace_sid: str, worker: Worker, attributes: str | None) -> dict[str, Any]:
+def _worker_row(
+    workspace_sid: str, worker: Worker, attributes: str | None, now: datetime
+) -> dict[str, Any]:
     return {
         "sid": worker.sid,
         "workspace_sid": workspace_sid,
@@ -332,11 +301,13 @@ def _worker_row(workspace_sid: str, worker: Worker, attributes: str | None) -> d
         "available": worker.available,
         "date_status_changed": to_datetime(worker.activity_changed_at),
         "idle_since": to_datetime(worker.idle_since),
-        "date_updated": to_datetime(max(worker.activity_changed_at, worker.idle_since)),
+        "version": 0,
+        "date_created": now,
+        "date_updated": now,
     }
 
 
-def _worker_channel_rows(workspace_sid: str, worker: Worker) -> list[dict[str, Any]]:
+def _worker_channel_rows(workspace_sid: str, worker: Worker, now: datetime) -> list[dict[str, Any]]:
     return [
         {
             "sid": new_sid("WC"),
@@ -346,6 +317,8 @@ def _worker_channel_rows(workspace_sid: str, worker: Worker) -> list[dict[str, A
             "configured_capacity": channel.configured_capacity,
             "available": channel.available,
             "idle_since": to_datetime(channel.idle_since),
+            "date_created": now,
+            "date_updated": now,
         }
         for channel in worker.channels.values()
     ]
@@ -405,6 +378,7 @@ async def save_changes(
     engine: RoutingEngine,
     changes: RoutingChanges,
     stored_reservations: set[str],
+    now: datetime,
     attribute_texts: Mapping[str, str] | None = None,
 ) -> None:
     """Write exactly the rows the command changed; SIDs the engine forgot were deleted.
@@ -426,13 +400,15 @@ async def save_changes(
             session,
             models.Worker,
             [
-                _worker_row(workspace_sid, w, texts.get(w.sid))
+                _worker_row(workspace_sid, w, texts.get(w.sid), now)
                 for w in live_workers
                 if (w.sid in texts) is with_text
             ],
             key=("sid",),
-            updated=_WORKER_ENGINE_COLUMNS + attributes,
-            bump_version=True,
+            assignments=(
+                *copy_columns(_WORKER_ENGINE_COLUMNS + attributes),
+                bump_version(models.Worker),
+            ),
         )
         await upsert(
             session,
@@ -443,15 +419,19 @@ async def save_changes(
                 if (t.sid in texts) is with_text
             ],
             key=("sid",),
-            updated=_TASK_ENGINE_COLUMNS + attributes,
-            bump_version=True,
+            assignments=(
+                *copy_columns(_TASK_ENGINE_COLUMNS + attributes),
+                bump_version(models.Task),
+            ),
         )
     await upsert(
         session,
         models.WorkerChannel,
-        [row for w in live_workers for row in _worker_channel_rows(workspace_sid, w)],
+        [row for w in live_workers for row in _worker_channel_rows(workspace_sid, w, now)],
         key=("worker_sid", "task_channel_sid"),
-        updated=("configured_capacity", "available", "idle_since"),
+        assignments=copy_columns(
+            ("configured_capacity", "available", "idle_since", "date_updated")
+        ),
     )
     for sid in sorted(changes.reservation_sids):
         reservation = engine.reservations.get(sid)

@@ -33,7 +33,12 @@ from atende.sids import new_sid
 from atende.taskrouter import models
 from atende.taskrouter.errors import not_found
 from atende.taskrouter.event_records import SYSTEM, Actor, records_for
-from atende.taskrouter.persistence import load_snapshot, save_changes, settings_of
+from atende.taskrouter.persistence import (
+    load_snapshot,
+    save_changes,
+    settings_of,
+    to_datetime,
+)
 from atende.taskrouter.statistics.cumulative import record_cumulative
 from atende.taskrouter.statistics.realtime import RealtimeCounters
 
@@ -139,7 +144,13 @@ class RoutingManager:
         changes = engine.drain_changes()
         state.realtime.observe(engine, changes)
         await save_changes(
-            session, state.sid, engine, changes, state.stored_reservations, attribute_texts
+            session,
+            state.sid,
+            engine,
+            changes,
+            state.stored_reservations,
+            to_datetime(self.clock()),
+            attribute_texts,
         )
         await record_cumulative(session, state.sid, engine, events)
         await record_events(session, records_for(state.sid, events, engine, actor), state.webhook)

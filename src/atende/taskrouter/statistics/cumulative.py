@@ -6,19 +6,18 @@ it costs the minutes asked, not the tasks or workers. Windows are whole minutes.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.routing.engine import RoutingEngine
 from atende.routing.events import EventType, RoutingEvent
 from atende.taskrouter import models
+from atende.taskrouter.upserts import upsert
 
 RESERVATION_METRICS = {
     EventType.RESERVATION_CREATED: "reservations_created",
@@ -124,32 +123,26 @@ async def record_cumulative(
         }
         for (scope, channel, metric, minute), (count, total, minimum, maximum) in buckets.items()
     ]
-    await session.execute(_bucket_upsert(session.get_bind().dialect.name), rows)
-
-
-@functools.cache
-def _bucket_upsert(dialect: str) -> Any:
-    """Adds a command's samples to existing buckets (built once; rows go as executemany)."""
-    table = models.StatisticsBucket.__table__
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    excluded = statement.excluded
-    least = func.least if dialect == "postgresql" else func.min
-    greatest = func.greatest if dialect == "postgresql" else func.max
-    return statement.on_conflict_do_update(
-        index_elements=["workspace_sid", "scope_sid", "task_channel_sid", "metric", "minute"],
-        set_={
-            "count": table.c.count + excluded["count"],
-            "total": table.c.total + excluded.total,
-            "minimum": least(
-                func.coalesce(table.c.minimum, excluded.minimum),
-                func.coalesce(excluded.minimum, table.c.minimum),
-            ),
-            "maximum": greatest(
-                func.coalesce(table.c.maximum, excluded.maximum),
-                func.coalesce(excluded.maximum, table.c.maximum),
-            ),
-        },
+    least, greatest = ("LEAST", "GREATEST") if _dialect(session) == "postgresql" else ("MIN", "MAX")
+    table = f'"{models.StatisticsBucket.__tablename__}"'
+    await upsert(
+        session,
+        models.StatisticsBucket,
+        rows,
+        key=("workspace_sid", "scope_sid", "task_channel_sid", "metric", "minute"),
+        assignments=(
+            f'"count" = {table}."count" + excluded."count"',
+            f'"total" = {table}."total" + excluded."total"',
+            f'"minimum" = {least}(COALESCE({table}."minimum", excluded."minimum"), '
+            f'COALESCE(excluded."minimum", {table}."minimum"))',
+            f'"maximum" = {greatest}(COALESCE({table}."maximum", excluded."maximum"), '
+            f'COALESCE(excluded."maximum", {table}."maximum"))',
+        ),
     )
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 @dataclass(frozen=True, slots=True)
