@@ -206,14 +206,6 @@ class OpsRepository:
         query = select(Notification).where(Notification.ack_token == token)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def notifications_of(self, incident_id: int) -> list[Notification]:
-        query = (
-            select(Notification)
-            .where(Notification.incident_id == incident_id)
-            .order_by(Notification.id)
-        )
-        return list((await self.session.execute(query)).scalars())
-
     # Status page.
 
     async def components(self) -> list[StatusComponent]:
