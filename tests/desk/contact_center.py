@@ -67,15 +67,6 @@ async def seed(runtime: Runtime, extra_workers: int = 0) -> ContactCenter:
             sid, "Atendimento", company.workflow_configuration(queues), task_reservation_timeout=60
         )
         center = ContactCenter(sid, workflow.sid, activities, queues)
-        for index in range(extra_workers):
-            skills = ("auto", "relacionamento") if index % 2 else ("vida", "residencial")
-            worker = await service.create_worker(
-                sid,
-                f"Agente {index:04d}",
-                activity_sid=activities["Disponível" if index % 3 else "Offline"],
-                attributes=_attributes(skills, f"Time {index % 7}", f"agente{index:04d}"),
-            )
-            center.workers[f"agente{index:04d}"] = worker.sid
         auth = AuthService(session)
         for name, user, skills, team in AGENTS:
             worker = await service.create_worker(
@@ -103,7 +94,25 @@ async def seed(runtime: Runtime, extra_workers: int = 0) -> ContactCenter:
                 workspace_sid=sid,
             )
         await session.commit()
+    if extra_workers:
+        await add_workers(runtime, center, extra_workers)
     return center
+
+
+async def add_workers(runtime: Runtime, center: ContactCenter, count: int) -> None:
+    """Generated agents without logins, two in three available: a big team to supervise."""
+    async with runtime.sessions() as session:
+        service = TaskRouterService(session, runtime)
+        for index in range(count):
+            skills = ("auto", "relacionamento") if index % 2 else ("vida", "residencial")
+            worker = await service.create_worker(
+                center.workspace_sid,
+                f"Agente {index:04d}",
+                activity_sid=center.activities["Disponível" if index % 3 else "Offline"],
+                attributes=_attributes(skills, f"Time {index % 7}", f"agente{index:04d}"),
+            )
+            center.workers[f"agente{index:04d}"] = worker.sid
+        await session.commit()
 
 
 def _attributes(skills: tuple[str, ...], team: str, user: str) -> dict[str, Any]:

@@ -3,10 +3,11 @@ center seeded, and Debian's Chromium driven by Playwright. Screenshots go to tes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from tests.messaging.conftest import graph, messaging_server, twilio_api
 
 __all__ = ["graph", "messaging_server", "twilio_api"]
 
+T = TypeVar("T")
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_ARGS = [
@@ -47,6 +49,16 @@ class Desk:
     @property
     def url(self) -> str:
         return self.server.url
+
+    def eventually(self, probe: Callable[[], Coroutine[Any, Any, T]], timeout: float = 10.0) -> T:
+        """Poll a query on the server's loop until it answers something truthy (background
+        jobs process webhooks); returns the last answer either way, for the assertion."""
+        deadline = time.monotonic() + timeout
+        value = self.server.call(probe())
+        while not value and time.monotonic() < deadline:
+            time.sleep(0.05)
+            value = self.server.call(probe())
+        return value
 
     def customer_writes(self, document: dict[str, Any]) -> None:
         """Meta delivers a signed webhook, as it would from the customer's phone."""

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
 from atende.conversations.models import Conversation
 from atende.taskrouter import models as tr
@@ -19,13 +21,35 @@ from tests.messaging import meta_payloads as meta
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
-def customer_asks_for_a_quote(desk: Desk, prefix: str, wa_id: str = meta.CUSTOMER_WA_ID) -> None:
-    desk.customer_writes(meta.text(f"{prefix}1", "Oi, quero cotar seguro do carro", wa_id=wa_id))
-    reply = meta.list_reply(f"{prefix}2", "cotacao_auto", "Cotação de seguro auto")
-    value = reply["entry"][0]["changes"][0]["value"]
-    value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = wa_id
-    desk.customer_writes(reply)
-    desk.customer_writes(meta.text(f"{prefix}3", "ABC1D23", wa_id=wa_id))
+MARIA = meta.CUSTOMER_WA_ID, "BR.1502576394655843", meta.CUSTOMER_NAME
+JOAO = "5511977776666", "BR.7777666655554444", "João Lima"
+
+
+def customer_says(desk: Desk, wamid: str, text: str, who: tuple[str, str, str] = MARIA) -> None:
+    wa_id, user_id, name = who
+    desk.customer_writes(meta.text(wamid, text, wa_id=wa_id, user_id=user_id, name=name))
+
+
+def customer_asks_for_a_quote(desk: Desk, prefix: str, who: tuple[str, str, str] = MARIA) -> None:
+    """Writes, picks "Seguro auto" in the bot's menu and answers the plate question."""
+    wa_id, user_id, name = who
+    customer_says(desk, f"{prefix}1", "Oi, quero cotar seguro do carro", who)
+    choice = {"type": "list_reply", "list_reply": {"id": "cotacao_auto", "title": "Seguro auto"}}
+    desk.customer_writes(
+        meta.inbound(f"{prefix}2", "interactive", choice, wa_id=wa_id, user_id=user_id, name=name)
+    )
+    customer_says(desk, f"{prefix}3", "ABC1D23", who)
+
+
+def sent_to_whatsapp(desk: Desk, text: str) -> str:
+    """The WhatsApp id Meta gave the message carrying `text`, once it reached the fake."""
+    deadline = time.monotonic() + 10
+    while True:
+        for message in desk.graph.sent:
+            if text in str(message.body.get("text", {}).get("body")):
+                return message.wamid
+        assert time.monotonic() < deadline, f"{text!r} never reached WhatsApp"
+        desk.graph.wait_for_sent(len(desk.graph.sent) + 1, timeout=1)
 
 
 def go_available(page: Page) -> None:
@@ -73,10 +97,7 @@ def test_an_agent_serves_a_whatsapp_customer_end_to_end(desk: Desk, browser: Bro
     page.get_by_role("button", name="Enviar").click()
     sent = page.locator(".message.outbound", has_text="Vou preparar sua cotação")
     expect(sent).to_be_visible()
-    delivered = desk.graph.wait_for_sent(3)
-    wamid = next(
-        m.wamid for m in delivered if "Vou preparar" in str(m.body.get("text", {}).get("body"))
-    )
+    wamid = sent_to_whatsapp(desk, "Vou preparar")
     desk.customer_writes(meta.status(wamid, "delivered"))
     expect(sent.locator(".ticks")).to_have_attribute("data-status", "delivered")
     desk.customer_writes(meta.status(wamid, "read"))
@@ -96,3 +117,42 @@ def test_an_agent_serves_a_whatsapp_customer_end_to_end(desk: Desk, browser: Bro
     expect(page.locator("#work-empty")).to_be_visible()
     assert desk.server.call(_closed(desk, task_sid)) == ("completed", "closed", "cotacao_enviada")
     context.close()
+
+
+def test_after_the_network_drops_the_desk_shows_exactly_the_work_held(
+    desk: Desk, browser: Browser
+) -> None:
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, desk, "ana")
+    go_available(page)
+    customer_asks_for_a_quote(desk, "wamid.R")
+    page.locator(".offer").get_by_role("button", name="Aceitar").click()
+    expect(page.locator("#messages")).to_contain_text("quero cotar seguro do carro")
+
+    context.set_offline(True)
+    expect(page.locator("#connection")).to_have_text("Sem conexão")
+    # While the laptop is away: the customer writes again, and a second customer is routed.
+    customer_says(desk, "wamid.R9", "Ainda está aí?")
+    customer_asks_for_a_quote(desk, "wamid.S", JOAO)
+    assert desk.eventually(lambda: _pending_offers(desk, desk.center.workers["ana"])) == 1
+    expect(page.locator(".offer")).to_have_count(0)
+
+    context.set_offline(False)
+    expect(page.locator("#connection")).to_have_text("Conectado")
+    expect(page.locator(".offer")).to_have_count(1)
+    expect(page.locator("#messages")).to_contain_text("Ainda está aí?")
+    expect(page.locator(".work-item")).to_have_count(1)
+    screenshot(page, "agent-reconnected")
+    context.close()
+
+
+async def _pending_offers(desk: Desk, worker_sid: str) -> int:
+    async with desk.server.app.state.runtime.sessions() as session:
+        rows = await session.scalars(
+            select(tr.Reservation).where(
+                tr.Reservation.worker_sid == worker_sid,
+                tr.Reservation.reservation_status == "pending",
+            )
+        )
+        return len(rows.all())

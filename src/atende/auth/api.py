@@ -2,7 +2,10 @@
 
 The sign-in page itself belongs to the desk; these routes only take its form and answer with
 a redirect, carrying a short error code (`?error=invalid`) the page turns into words in the
-reader's language."""
+reader's language.
+
+Each route commits before answering: the browser follows the redirect at once, and the session
+dependency would otherwise commit only after the response has gone out."""
 
 from __future__ import annotations
 
@@ -104,6 +107,7 @@ async def sign_in(
         # The failed attempt was counted; keep it even though we answer with a redirect.
         await session.commit()
         return _login_redirect(await _failure_reason(session, email), email, target)
+    await session.commit()
     return _signed_in(runtime, user, token, target)
 
 
@@ -125,6 +129,7 @@ async def sign_out(request: Request, session: DbSession, principal: OptionalPrin
     cookie = request.cookies.get(SESSION_COOKIE)
     if principal is not None and cookie:
         await AuthService(session).sign_out(cookie)
+        await session.commit()
     return _signed_out()
 
 
@@ -133,6 +138,7 @@ async def sign_out_everywhere(session: DbSession, principal: OptionalPrincipal) 
     """Ends every session of this person: the lost laptop, the shared PC, this browser."""
     if principal is not None and principal.user_id is not None:
         await AuthService(session).sign_out_everywhere(principal.user_id)
+        await session.commit()
     return _signed_out()
 
 
@@ -197,6 +203,7 @@ async def sso_callback(
     if user is None or not user.active:
         return _login_redirect("unknown", identity.email)
     token = await AuthService(session).open_session(user)
+    await session.commit()
     response = _signed_in(runtime, user, token, safe_next(flow.get("next")))
     response.delete_cookie(FLOW_COOKIE, path="/login/sso")
     return response

@@ -1,4 +1,6 @@
-"""The agent desktop's JSON: the agent's own state and actions on their own work only."""
+"""The agent desktop's JSON: the agent's own state and actions on their own work only.
+
+Mutations commit before answering, so the page's next read already sees them."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ async def change_activity(
     body: ActivityChange, principal: AnyUser, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await AgentDesk(session, runtime, principal).set_activity(body.activity_sid)
+    await session.commit()
     return Response(status_code=204)
 
 
@@ -36,6 +39,7 @@ async def accept(
     reservation_sid: str, principal: AnyUser, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await AgentDesk(session, runtime, principal).accept(reservation_sid)
+    await session.commit()
     return Response(status_code=204)
 
 
@@ -44,6 +48,7 @@ async def reject(
     reservation_sid: str, principal: AnyUser, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await AgentDesk(session, runtime, principal).reject(reservation_sid)
+    await session.commit()
     return Response(status_code=204)
 
 
@@ -52,6 +57,7 @@ async def start_wrap_up(
     task_sid: str, principal: AnyUser, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await AgentDesk(session, runtime, principal).start_wrap_up(task_sid)
+    await session.commit()
     return Response(status_code=204)
 
 
@@ -62,6 +68,7 @@ async def complete(
     await AgentDesk(session, runtime, principal).complete(
         task_sid, body.disposition_code, body.note
     )
+    await session.commit()
     return Response(status_code=204)
 
 

@@ -1,4 +1,6 @@
-"""Admin endpoints for what the desk itself stores, and the workflow editor's live checks."""
+"""Admin endpoints for what the desk itself stores, and the workflow editor's live checks.
+
+Changes commit before the answer goes out, so the page's next read already sees them."""
 
 from __future__ import annotations
 
@@ -29,7 +31,11 @@ async def list_dispositions(_admin: Admin, session: DbSession) -> list[Dispositi
 
 @router.post("/dispositions", status_code=201)
 async def add_disposition(data: DispositionIn, _admin: Admin, session: DbSession) -> DispositionOut:
-    return DispositionOut.model_validate(await DeskSettingsService(session).add_disposition(data))
+    created = DispositionOut.model_validate(
+        await DeskSettingsService(session).add_disposition(data)
+    )
+    await session.commit()
+    return created
 
 
 @router.patch("/dispositions/{disposition_id}")
@@ -37,7 +43,9 @@ async def change_disposition(
     disposition_id: int, data: DispositionPatch, _admin: Admin, session: DbSession
 ) -> DispositionOut:
     row = await DeskSettingsService(session).change_disposition(disposition_id, data)
-    return DispositionOut.model_validate(row)
+    changed = DispositionOut.model_validate(row)
+    await session.commit()
+    return changed
 
 
 @router.get("/canned-responses")
@@ -51,7 +59,9 @@ async def add_canned_response(
     data: CannedResponseIn, _admin: Admin, session: DbSession
 ) -> CannedResponseOut:
     row = await DeskSettingsService(session).add_canned_response(data)
-    return CannedResponseOut.model_validate(row)
+    created = CannedResponseOut.model_validate(row)
+    await session.commit()
+    return created
 
 
 @router.patch("/canned-responses/{response_id}")
@@ -59,12 +69,15 @@ async def change_canned_response(
     response_id: int, data: CannedResponsePatch, _admin: Admin, session: DbSession
 ) -> CannedResponseOut:
     row = await DeskSettingsService(session).change_canned_response(response_id, data)
-    return CannedResponseOut.model_validate(row)
+    changed = CannedResponseOut.model_validate(row)
+    await session.commit()
+    return changed
 
 
 @router.delete("/canned-responses/{response_id}", status_code=204)
 async def remove_canned_response(response_id: int, _admin: Admin, session: DbSession) -> Response:
     await DeskSettingsService(session).remove_canned_response(response_id)
+    await session.commit()
     return Response(status_code=204)
 
 

@@ -57,8 +57,15 @@ function renderWorkspaces(workspaces) {
   );
 }
 
-function tile(label, value, id, cls = "") {
-  return h("div", { class: "tile" }, h("div", { class: "label" }, label), h("div", { class: `value ${cls}`, id }, value));
+function tile(label, value, id, cls = "", oldest = null) {
+  const dataset = oldest ? { oldest } : undefined;
+  return h("div", { class: "tile" }, h("div", { class: "label" }, label), h("div", { class: `value ${cls}`, id, dataset }, value));
+}
+
+// The longest wait keeps growing between pushes, so it ticks on the page.
+function oldestWaiting() {
+  const times = state.queues.map((queue) => queue.oldest_waiting_since).filter(Boolean).sort();
+  return times[0] || null;
 }
 
 function renderTiles(totals) {
@@ -66,7 +73,7 @@ function renderTiles(totals) {
   const target = totals.service_level_target;
   byId("tiles").replaceChildren(
     tile(t("queue.waiting"), formatNumber(totals.waiting), "tile-waiting", totals.waiting > 0 ? "" : "ok"),
-    tile(t("queue.longest_wait"), formatDuration(totals.longest_wait_seconds), "tile-longest"),
+    tile(t("queue.longest_wait"), formatDuration(totals.longest_wait_seconds), "tile-longest", "", oldestWaiting()),
     tile(t("queue.service_level"), formatPercent(sl), "tile-sl", sl == null ? "" : sl >= target ? "ok" : "bad"),
     tile(t("queue.handled"), formatNumber(totals.handled), "tile-handled"),
     tile(t("queue.abandoned"), formatNumber(totals.abandoned), "tile-abandoned", totals.abandoned > 0 ? "bad" : ""),
@@ -116,7 +123,7 @@ function renderQueues() {
 }
 
 function tickLongestWaits() {
-  for (const cell of document.querySelectorAll("#queues-table td[data-oldest]")) {
+  for (const cell of document.querySelectorAll("#queues-table td[data-oldest], #tile-longest[data-oldest]")) {
     if (cell.dataset.oldest) cell.textContent = formatDuration(secondsSince(cell.dataset.oldest));
   }
 }
