@@ -16,6 +16,7 @@ from atende.auth.service import AuthError, AuthService
 from atende.config import Settings
 from atende.db.migrate import upgrade
 from atende.errors import TwilioError
+from atende.ops.cli import report_app
 from atende.runtime import Runtime
 from atende.simulation.cli import simulate_app
 
@@ -27,6 +28,7 @@ app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(report_app, name="report")
 
 T = TypeVar("T")
 
