@@ -55,7 +55,7 @@ from atende.taskrouter.service_base import MANAGER_KEY
 ATENDE = Path(sys.executable).with_name("atende")
 HOST = "127.0.0.1"
 RATE = 100
-LATENCY_SECONDS = 8
+LATENCY_SECONDS = 5
 LATENCY_GOAL_MS = 20.0
 THROUGHPUT_GOAL = 100.0
 ROUND_TASKS = 300
@@ -100,8 +100,9 @@ async def seed(database_url: str, workers: int, *, with_account: Seeded | None =
             workspace = await service.create_workspace(account_sid, f"bench {workers}")
             queue = await service.create_task_queue(workspace.sid, "All", target_workers="1==1")
             configuration = {"task_routing": {"default_filter": {"queue": queue.sid}}}
+            # Offers outlive the run: timeouts firing mid-run would measure something else.
             workflow = await service.create_workflow(
-                workspace.sid, "All", json.dumps(configuration)
+                workspace.sid, "All", json.dumps(configuration), task_reservation_timeout=3600
             )
             available = next(
                 sid
@@ -112,17 +113,16 @@ async def seed(database_url: str, workers: int, *, with_account: Seeded | None =
             )
             channels = list((await service.routing(workspace.sid)).engine.task_channels)
             await session.commit()
-        async with runtime.sessions() as session:
-            await _insert_workers(session, workspace.sid, available, channels, workers)
-            await session.commit()
+        await _insert_workers(runtime, workspace.sid, available, channels, workers)
         return Seeded(account_sid, auth_token, token, workspace.sid, workflow.sid)
     finally:
         await runtime.engine.dispose()
 
 
 async def _insert_workers(
-    session: Any, workspace_sid: str, activity_sid: str, channels: list[str], count: int
+    runtime: Runtime, workspace_sid: str, activity_sid: str, channels: list[str], count: int
 ) -> None:
+    """In transactions of a thousand, so a running server is never kept waiting long."""
     now = datetime.now(UTC)
     for start in range(0, count, 1000):
         workers = [
@@ -141,25 +141,37 @@ async def _insert_workers(
             }
             for index in range(start, min(start + 1000, count))
         ]
-        await session.execute(insert(models.Worker), workers)
-        await session.execute(
-            insert(models.WorkerChannel),
-            [
-                {
-                    "sid": new_sid("WC"),
-                    "workspace_sid": workspace_sid,
-                    "worker_sid": worker["sid"],
-                    "task_channel_sid": channel,
-                    "configured_capacity": 1,
-                    "available": True,
-                    "idle_since": now,
-                    "date_created": now,
-                    "date_updated": now,
-                }
-                for worker in workers
-                for channel in channels
-            ],
-        )
+        async with runtime.sessions() as session:
+            await _insert_batch(session, workers, channels, now, workspace_sid)
+            await session.commit()
+
+
+async def _insert_batch(
+    session: Any,
+    workers: list[dict[str, Any]],
+    channels: list[str],
+    now: datetime,
+    workspace_sid: str,
+) -> None:
+    await session.execute(insert(models.Worker), workers)
+    await session.execute(
+        insert(models.WorkerChannel),
+        [
+            {
+                "sid": new_sid("WC"),
+                "workspace_sid": workspace_sid,
+                "worker_sid": worker["sid"],
+                "task_channel_sid": channel,
+                "configured_capacity": 1,
+                "available": True,
+                "idle_since": now,
+                "date_created": now,
+                "date_updated": now,
+            }
+            for worker in workers
+            for channel in channels
+        ],
+    )
 
 
 # -------------------------------------------------------------------------------- server
@@ -198,6 +210,10 @@ class Server:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS")
+
+    def tail(self) -> str:
+        """The end of the server's log, for a failed run's report."""
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -257,12 +273,21 @@ def _client(server: Server, seeded: Seeded, connections: int = 64) -> httpx.Asyn
 
 
 async def _create_task(http: httpx.AsyncClient, seeded: Seeded) -> str:
-    response = await http.post(
-        f"/v1/Workspaces/{seeded.workspace_sid}/Tasks",
-        data={"WorkflowSid": seeded.workflow_sid, "Attributes": '{"type":"call"}'},
-    )
-    response.raise_for_status()
-    return str(response.json()["sid"])
+    """One create; a kept-alive connection the server closed meanwhile is retried (the time
+    lost counts in the latency, as it would for a real client)."""
+    for attempt in range(3):
+        try:
+            response = await http.post(
+                f"/v1/Workspaces/{seeded.workspace_sid}/Tasks",
+                data={"WorkflowSid": seeded.workflow_sid, "Attributes": '{"type":"call"}'},
+            )
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError):
+            if attempt == 2:
+                raise
+            continue
+        response.raise_for_status()
+        return str(response.json()["sid"])
+    raise AssertionError("unreachable")
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -443,6 +468,9 @@ async def sqlite_scenarios(directory: Path) -> list[dict[str, Any]]:
         results += _latency_entries(
             "SQLite, 10,000 workers", latencies, bare, RATE * LATENCY_SECONDS
         )
+    except Exception:
+        print(server.tail(), file=sys.stderr)
+        raise
     finally:
         server.stop()
     return results
@@ -464,6 +492,9 @@ async def postgres_scenario(admin_url: str, directory: Path) -> list[dict[str, A
         return _latency_entries(
             "PostgreSQL, 5,000 workers", latencies, bare, RATE * LATENCY_SECONDS
         )
+    except Exception:
+        print(server.tail(), file=sys.stderr)
+        raise
     finally:
         server.stop()
         with psycopg.connect(admin, autocommit=True) as connection:
