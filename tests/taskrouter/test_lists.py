@@ -108,3 +108,26 @@ async def test_worker_channel_capacity_lets_a_worker_take_several_chats(
     assert len(reserved["reservations"]) == 3
     channel = await ok(await tr.get(f"{center.base}/Workers/{ana}/Channels/chat"))
     assert channel["available_capacity_percentage"] == 0
+
+
+async def test_event_filters(tr: httpx.AsyncClient) -> None:
+    center = await build_center(tr)
+    worker = await center.worker("ana")
+    task = await center.task()
+
+    async def events(**params: str) -> list[dict[str, str]]:
+        body = await ok(await tr.get(f"{center.base}/Events", params=params))
+        return list(body["events"])
+
+    created = await events(EventType="reservation.created")
+    assert [(e["resource_type"], e["event_data"]["task_sid"]) for e in created] == [
+        ("reservation", task["sid"])
+    ]
+    assert created[0]["event_data"]["worker_sid"] == worker
+    assert created[0]["resource_url"].endswith(
+        f"/Tasks/{task['sid']}/Reservations/{created[0]['resource_sid']}"
+    )
+    assert [e["sid"] for e in await events(Sid=created[0]["sid"])] == [created[0]["sid"]]
+    by_worker = await events(WorkerSid=worker)
+    assert {e["event_type"] for e in by_worker} >= {"worker.created", "reservation.created"}
+    assert await events(TaskQueueSid="WQ" + "0" * 32) == []

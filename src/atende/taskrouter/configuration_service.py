@@ -183,14 +183,11 @@ class ConfigurationCommands(ServiceBase):
             models.TaskChannel,
             models.Activity,
             models.StatisticsBucket,
-            models.Workspace,
         ):
-            table: Any = model
-            await self.session.execute(
-                delete(model).where(table.workspace_sid == workspace_sid)
-                if model is not models.Workspace
-                else delete(model).where(models.Workspace.sid == workspace_sid)
-            )
+            await self.session.execute(delete(model).where(model.workspace_sid == workspace_sid))
+        await self.session.execute(
+            delete(models.Workspace).where(models.Workspace.sid == workspace_sid)
+        )
         self.manager.forget(self.session, workspace_sid)
 
     # -------------------------------------------------------------- activities

@@ -203,10 +203,18 @@ async def load_snapshot(session: AsyncSession, workspace: models.Workspace) -> R
             )
         ).scalars()
     )
-    live = {row.sid for row in task_rows}
-    reservation_rows = [
-        row for row in await _all(session, models.Reservation, sid) if row.task_sid in live
-    ]
+    reservation_rows = list(
+        (
+            await session.execute(
+                select(models.Reservation)
+                .join(models.Task, models.Task.sid == models.Reservation.task_sid)
+                .where(
+                    models.Task.workspace_sid == sid,
+                    models.Task.assignment_status.not_in(_TERMINAL),
+                )
+            )
+        ).scalars()
+    )
     return RoutingSnapshot(
         settings=settings_of(workspace),
         activities=[activity_of(row) for row in await _all(session, models.Activity, sid)],

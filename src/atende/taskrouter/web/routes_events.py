@@ -23,11 +23,17 @@ async def list_events(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
     await tr.owned(workspace_sid)
     query = tr.query()
     paging = page_request(query)
+    repository = EventRepository(tr.service.session)
+    sid = query.text("Sid")
+    if sid is not None:  # one event by its SID, as a list
+        row = await repository.get(sid)
+        found = [row] if row is not None and row.workspace_sid == workspace_sid else []
+        items = [event_json(event, tr.urls) for event in found[paging.offset :]]
+        return respond(page_body(tr.request, "events", found[paging.offset :], paging, items))
     fetch = functools.partial(
-        EventRepository(tr.service.session).list_events,
+        repository.list_events,
         workspace_sid,
         event_type=query.text("EventType"),
-        resource_sid=query.text("Sid"),
         task_sid=query.text("TaskSid"),
         worker_sid=query.text("WorkerSid"),
         reservation_sid=query.text("ReservationSid"),

@@ -17,6 +17,7 @@ from atende.taskrouter.statistics.reports import StatisticsReports
 from atende.taskrouter.web.context import TaskRouter, respond
 from atende.taskrouter.web.paging import page_body, page_request
 from atende.taskrouter.web.params import Params
+from atende.taskrouter.web.routes_workers import worker_filter
 
 router = APIRouter(prefix="/v1/Workspaces/{workspace_sid}")
 
@@ -260,8 +261,6 @@ async def _selected_workers(
     tr: TaskRouter, workspace_sid: str, reports: StatisticsReports, query: Params
 ) -> list[str] | None:
     """`TaskQueueSid`/`TaskQueueName`/`FriendlyName` narrow the real-time worker figures."""
-    from atende.taskrouter.web.routes_workers import worker_filter
-
     sids = await worker_filter(tr, workspace_sid, query)
     name = query.text("FriendlyName")
     if name is not None:

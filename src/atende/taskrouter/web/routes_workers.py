@@ -35,6 +35,8 @@ async def worker_filter(tr: TaskRouter, workspace_sid: str, query: Params) -> se
 
 
 async def _activity_sid(tr: TaskRouter, workspace_sid: str, query: Params) -> str | None:
+    """`ActivitySid`, or the SID `ActivityName` names; a name naming nothing yields a SID no
+    worker has, so the list comes back empty as TaskRouter's does."""
     activity_sid = query.text("ActivitySid")
     name = query.text("ActivityName")
     if name is None or activity_sid is not None:
