@@ -51,9 +51,9 @@ ATENDE = Path(sys.executable).with_name("atende")
 HOST = "127.0.0.1"
 WORKERS = 5_000
 CONCURRENCY = 32
-THROUGHPUT_REQUESTS = 1_500
+THROUGHPUT_REQUESTS = 600
 RATE = 500
-LATENCY_SECONDS = 3
+LATENCY_SECONDS = 2
 RATIO_GOAL = 0.25
 P99_GOAL_MS = 100.0
 COMPANY_NUMBER = "+551140040000"
@@ -325,6 +325,7 @@ async def measure() -> dict[str, float]:
             bare_latencies = await open_loop(server, bare_sender, 0)
             latencies = await open_loop(server, send, THROUGHPUT_REQUESTS)
         except Exception as error:
+            Path("/tmp/voice_server.log").write_text(server.log.read_text())
             raise RuntimeError(server.log.read_text()[-60000:]) from error
         finally:
             server.stop()

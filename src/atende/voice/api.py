@@ -11,11 +11,12 @@ from atende.deps import Admin, AnyUser, DbSession, RuntimeDep
 from atende.errors import Problem
 from atende.flows.runner import FlowRunner
 from atende.runtime import Runtime
-from atende.voice import jobs, legs
+from atende.voice import jobs, legs, writer
 from atende.voice.channels import ChannelService
 from atende.voice.config import VoiceConfig
 from atende.voice.context import LEG_REPLY
 from atende.voice.controls import CallService
+from atende.voice.directory import directory
 from atende.voice.models import Call
 from atende.voice.sandbox import SANDBOX_PREFIX, network
 from atende.voice.schemas import (
@@ -46,6 +47,7 @@ def setup(runtime: Runtime) -> None:
     runtime.services["voice.flows"] = {}
     runtime.services["voice.routing"] = TaskRouterRouting
     runtime.services["voice.flow_runner"] = FlowRunner()
+    writer.install(runtime)
 
     async def start() -> None:
         runner: FlowRunner = runtime.services["voice.flow_runner"]
@@ -261,18 +263,24 @@ async def list_channels(principal: Admin, session: DbSession) -> list[object]:
 
 
 @voice.post("/channels", response_model=ChannelOut, status_code=201)
-async def create_channel(body: ChannelIn, principal: Admin, session: DbSession) -> object:
-    return await ChannelService(session).create(**body.model_dump())
+async def create_channel(
+    body: ChannelIn, principal: Admin, session: DbSession, runtime: RuntimeDep
+) -> object:
+    channel = await ChannelService(session).create(**body.model_dump())
+    directory(runtime).forget()
+    return channel
 
 
 @voice.patch("/channels/{sid}", response_model=ChannelOut)
 async def update_channel(
-    sid: str, body: ChannelPatch, principal: Admin, session: DbSession
+    sid: str, body: ChannelPatch, principal: Admin, session: DbSession, runtime: RuntimeDep
 ) -> object:
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         raise Problem(422, "Nothing to change", "give at least one field")
-    return await ChannelService(session).update(sid, **changes)
+    channel = await ChannelService(session).update(sid, **changes)
+    directory(runtime).forget()
+    return channel
 
 
 # ---------------------------------------------------------------- sandbox

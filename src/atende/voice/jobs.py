@@ -15,6 +15,7 @@ from typing import Any
 from atende.db.base import utcnow
 from atende.runtime import Runtime
 from atende.voice.controls import CallService
+from atende.voice.writer import writing
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ async def handle_routing_event(runtime: Runtime, event: Mapping[str, Any]) -> No
     worker_sid = event.get("worker_sid") or data.get("worker_sid")
     if not task_sid:
         return
-    async with runtime.sessions() as session:
+    async with writing(runtime), runtime.sessions() as session:
         calls = CallService(session, runtime)
         kind = event.get("event_type")
         if kind == "reservation.accepted" and reservation_sid and worker_sid:
@@ -73,7 +74,7 @@ async def reconcile(runtime: Runtime) -> None:
         found = await CallService(session, runtime).repo.waiting_calls_to_act_on()
     for call_sid, task_sid, reservation_sid, worker_sid, what in found:
         try:
-            async with runtime.sessions() as session:
+            async with writing(runtime), runtime.sessions() as session:
                 calls = CallService(session, runtime)
                 if what == "canceled":
                     task = await calls.repo.task(task_sid)
@@ -95,7 +96,7 @@ async def reconcile_forever(runtime: Runtime) -> None:
 
 async def purge_recordings(runtime: Runtime) -> int:
     """Delete at the carrier the recordings whose retention ended; returns how many."""
-    async with runtime.sessions() as session:
+    async with writing(runtime), runtime.sessions() as session:
         calls = CallService(session, runtime)
         expired = await calls.repo.recordings_past_retention(utcnow())
         for recording in expired:

@@ -14,6 +14,7 @@ from atende.events.models import OutboxMessage
 from atende.events.outbox import ReplyHandler
 from atende.runtime import Runtime
 from atende.voice.controls import CallService
+from atende.voice.writer import writing
 
 OVER = ("wrapup", "ended")
 
@@ -38,14 +39,14 @@ async def record_leg(runtime: Runtime, message: OutboxMessage, response: httpx.R
     query = {key: values[0] for key, values in parse_qs(urlsplit(callback).query).items()}
     if not query.get("call") or not query.get("role"):
         return
-    async with runtime.sessions() as session:
+    async with writing(runtime), runtime.sessions() as session:
         calls = CallService(session, runtime)
+        leg = await calls.repo.ensure_leg(
+            carrier_sid, query["call"], query["role"], query.get("worker"), _first(form, "To") or ""
+        )
         call = await calls.repo.call(query["call"], lock=True)
         if call is None:
             return
-        leg = await calls.repo.ensure_leg(
-            carrier_sid, call.sid, query["role"], query.get("worker"), _first(form, "To") or ""
-        )
         await calls.adopt_customer_leg(call, leg)
         if call.stage in OVER and call.connected_at is None and leg.role != "customer":
             # The caller left while this leg was being placed: don't let it ring on.

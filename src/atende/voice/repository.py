@@ -28,8 +28,8 @@ class VoiceRepository:
 
     async def store_webhook(
         self, key: str, kind: str, call_sid: str | None, params: dict[str, str]
-    ) -> VoiceWebhook | None:
-        """The stored webhook, or None when this key was stored before (a replay)."""
+    ) -> int | None:
+        """The stored webhook's id, or None when this key was stored before (a replay)."""
         insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
         statement = (
             insert(VoiceWebhook)
@@ -37,10 +37,8 @@ class VoiceRepository:
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(VoiceWebhook.id)
         )
-        new_id = (await self.session.execute(statement)).scalar_one_or_none()
-        if new_id is None:
-            return None
-        return await self.session.get(VoiceWebhook, new_id)
+        new_id: int | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return new_id
 
     async def webhook_reply(self, key: str) -> str | None:
         result = await self.session.execute(

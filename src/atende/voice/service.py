@@ -68,11 +68,8 @@ class VoiceService(VoiceContext):
     # ----------------------------------------------------------------- arrival
 
     async def inbound(self, channel: VoiceChannel, params: Mapping[str, str]) -> str:
+        """A new call (the webhook's key, its CallSid, made sure it is new)."""
         carrier_sid = params["CallSid"]
-        existing = await self.repo.call_by_customer_leg(carrier_sid)
-        if existing is not None:
-            # The first delivery's reply was lost with its transaction; answer where it stands.
-            return await self._replay(existing, channel)
         now = utcnow()
         call = Call(
             sid=new_sid("VC"),
@@ -95,18 +92,15 @@ class VoiceService(VoiceContext):
             updated_at=now,
         )
         call.protocol = await issue_protocol(self.session, "voice", reference=call.sid, at=now)
-        self.session.add(call)
-        self.session.add(
-            CallLeg(
-                call_sid=carrier_sid,
-                voice_call_sid=call.sid,
-                role="customer",
-                address=call.customer_number,
-                status=call.status,
-                in_conference=False,
-                on_hold=False,
-                muted=False,
-            )
+        customer = CallLeg(
+            call_sid=carrier_sid,
+            voice_call_sid=call.sid,
+            role="customer",
+            address=call.customer_number,
+            status=call.status,
+            in_conference=False,
+            on_hold=False,
+            muted=False,
         )
         state = FlowState.begin(
             {
@@ -120,7 +114,11 @@ class VoiceService(VoiceContext):
             language=channel.language,
         )
         step = await self.runner.advance(self.flow(channel), state, act.Start())
-        return await self._continue(call, channel, step)
+        reply = await self._continue(call, channel, step)
+        # Added last, so the call is inserted once with its final state, not inserted then
+        # updated by the flushes routing does on the way.
+        self.session.add_all([call, customer])
+        return reply
 
     async def _replay(self, call: Call, channel: VoiceChannel) -> str:
         if call.stage == "ivr" and call.flow_state is not None:

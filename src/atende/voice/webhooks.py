@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.channels.connector import SignatureError
 from atende.channels.twilio_voice import TwilioVoiceConnector, form_params, webhook_key
 from atende.runtime import Runtime
-from atende.taskrouter.service_base import routing_manager
 from atende.voice.controls import CallService
+from atende.voice.directory import directory
 from atende.voice.models import Call, VoiceChannel
 from atende.voice.repository import VoiceRepository
 from atende.voice.urls import PREFIX
+from atende.voice.writer import writing
 
 router = APIRouter(prefix=PREFIX, tags=["twilio voice webhooks"], include_in_schema=False)
 
@@ -37,10 +37,10 @@ def _public_url(runtime: Runtime, request: Request) -> str:
 
 
 async def _verified_channel(
-    session: AsyncSession, url: str, headers: Mapping[str, str], body: bytes
+    runtime: Runtime, url: str, headers: Mapping[str, str], body: bytes
 ) -> tuple[VoiceChannel, dict[str, str]] | None:
     params = form_params(body)
-    channels = await VoiceRepository(session).channels_for_account(params.get("AccountSid", ""))
+    channels = await directory(runtime).for_account(params.get("AccountSid", ""))
     tried: set[str] = set()
     for channel in channels:
         if channel.auth_token in tried:
@@ -67,10 +67,7 @@ def _by_number(
 async def receive(request: Request, kind: str, handler: Handler) -> Response:
     runtime: Runtime = request.app.state.runtime
     body = await request.body()
-    async with runtime.sessions() as reading:
-        found = await _verified_channel(
-            reading, _public_url(runtime, request), request.headers, body
-        )
+    found = await _verified_channel(runtime, _public_url(runtime, request), request.headers, body)
     if found is None:
         return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
     channel, params = found
@@ -78,8 +75,7 @@ async def receive(request: Request, kind: str, handler: Handler) -> Response:
     key = webhook_key(kind, params, query.get("step"))
     # The transaction's first statement is the write that stores the webhook: on SQLite a
     # transaction that read first could not write after another one committed meanwhile.
-    async with runtime.sessions() as session:
-        await _lock_routing(runtime, session, channel)
+    async with writing(runtime), runtime.sessions() as session:
         repo = VoiceRepository(session)
         stored = await repo.store_webhook(key, kind, params.get("CallSid"), params)
         if stored is None:
@@ -88,17 +84,9 @@ async def receive(request: Request, kind: str, handler: Handler) -> Response:
         service = CallService(session, runtime)
         call = await repo.call(query["call"], lock=True) if query.get("call") else None
         reply = await handler(service, channel, call, {**params, **_prefixed(query)})
-        await repo.set_webhook_reply(stored.id, reply)
+        await repo.set_webhook_reply(stored, reply)
         await session.commit()
     return Response(reply, media_type=TWIML)
-
-
-async def _lock_routing(runtime: Runtime, session: AsyncSession, channel: VoiceChannel) -> None:
-    """Take the workspace's routing lock before writing anything, in the order every routing
-    command takes them (routing lock, then the database's write lock), so that a webhook that
-    ends up creating a task never waits for the lock while holding the database."""
-    if channel.workspace_sid is not None:
-        await routing_manager(runtime).workspace(session, channel.workspace_sid)
 
 
 def _prefixed(query: Mapping[str, str]) -> dict[str, str]:
@@ -215,12 +203,10 @@ async def _read_only(
     """waitUrl and holdUrl are fetched again and again: checked, but not stored."""
     runtime: Runtime = request.app.state.runtime
     body = await request.body()
+    found = await _verified_channel(runtime, _public_url(runtime, request), request.headers, body)
+    if found is None:
+        return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
     async with runtime.sessions() as session:
-        found = await _verified_channel(
-            session, _public_url(runtime, request), request.headers, body
-        )
-        if found is None:
-            return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
         service = CallService(session, runtime)
         sid = request.query_params.get("call")
         call = await service.repo.call(sid) if sid else None
