@@ -4,6 +4,7 @@ returning customer is offered first to the agent who served them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 
@@ -20,8 +21,10 @@ from atende.messaging.hub import MessagingHub
 from atende.messaging.routing import known_agent_first
 from atende.taskrouter import models as tr
 from atende.taskrouter.service import TaskRouterService
+from tests.conftest import LiveServer
 from tests.messaging import meta_payloads as meta
 from tests.messaging.conftest import drain, post_meta
+from tests.support.waiting import eventually
 
 
 @dataclass
@@ -34,7 +37,13 @@ class Center:
 
 @pytest.fixture
 async def center(app: FastAPI, hub: MessagingHub) -> Center:
+    return await build_center(app)
+
+
+async def build_center(app: FastAPI) -> Center:
+    """Two available agents on a whatsapp channel; the messaging hub routes to its workflow."""
     runtime = app.state.runtime
+    hub: MessagingHub = runtime.services["messaging"]
     async with runtime.sessions() as session:
         auth = AuthService(session)
         account = await auth.create_account("Corretora")
@@ -182,3 +191,52 @@ async def test_a_new_customer_skips_the_known_agent_step(
     assert conversation.task_sid is not None
     reservation = await reservation_of(app, conversation.task_sid)
     assert reservation.worker_sid in center.workers.values()
+
+
+async def test_an_acceptance_heard_on_the_bus_assigns_the_conversation(
+    messaging_server: LiveServer,
+) -> None:
+    """With the node's background jobs running: webhook, bot, task, and the agent's accept
+    reaching the conversation through the event bus (no reconcile)."""
+    app = messaging_server.app
+    center = await asyncio.to_thread(messaging_server.call, build_center(app))
+    async with httpx.AsyncClient(base_url=messaging_server.url) as http:
+        await customer_reaches_queue_live(http)
+
+        async def queued() -> Conversation | None:
+            row = await asyncio.to_thread(messaging_server.call, latest_or_none(app))
+            return row if row is not None and row.task_sid else None
+
+        conversation = await eventually(queued, lambda row: row is not None)
+        assert conversation is not None and conversation.task_sid is not None
+        reservation = await asyncio.to_thread(
+            messaging_server.call, reservation_of(app, conversation.task_sid)
+        )
+        await asyncio.to_thread(messaging_server.call, accept(app, center, reservation.sid))
+
+        async def owner() -> str | None:
+            row = await asyncio.to_thread(messaging_server.call, latest_or_none(app))
+            return row.worker_sid if row is not None else None
+
+        assert await eventually(owner, lambda sid: sid is not None) == reservation.worker_sid
+
+
+async def latest_or_none(app: FastAPI) -> Conversation | None:
+    async with app.state.runtime.sessions() as session:
+        query = select(Conversation).order_by(Conversation.opened_at.desc())
+        return (await session.scalars(query)).first()
+
+
+async def customer_reaches_queue_live(http: httpx.AsyncClient) -> None:
+    """The same two webhooks, over real HTTP; the node processes them in the background."""
+    for document in (
+        meta.text("wamid.L1", "Oi", user_id=None),
+        meta.list_reply("wamid.L2", "sinistro", "Sinistro"),
+    ):
+        body = meta.encode(document)
+        response = await http.post(
+            "/webhooks/whatsapp",
+            content=body,
+            headers={"Content-Type": "application/json", "X-Hub-Signature-256": meta.sign(body)},
+        )
+        assert response.status_code == 200

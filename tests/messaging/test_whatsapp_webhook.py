@@ -245,3 +245,24 @@ async def test_a_customer_who_hides_their_number_mid_conversation_stays_the_same
     inbound = [m for m in await all_rows(app, Message) if m.direction == "inbound"]
     assert {m.conversation_sid for m in inbound} == {conversation.sid}
     assert len(inbound) == 3
+
+
+async def test_an_item_that_cannot_be_processed_is_set_aside_and_the_rest_go_on(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub
+) -> None:
+    async with app.state.runtime.sessions() as session:
+        session.add(
+            InboundEvent(
+                provider="meta", key="meta:message:broken", kind="message", payload={"x": 1}
+            )
+        )
+        await session.commit()
+    assert (await post_meta(client, meta.text("wamid.OK", "Oi"))).status_code == 200
+    await drain(hub)
+    states = {event.key: (event.state, event.error) for event in await all_rows(app, InboundEvent)}
+    assert states["meta:message:broken"][0] == "failed"
+    assert "KeyError" in (states["meta:message:broken"][1] or "")
+    assert states["meta:message:wamid.OK"] == ("done", None)
+    assert [m.provider_id for m in await all_rows(app, Message) if m.direction == "inbound"] == [
+        "wamid.OK"
+    ]

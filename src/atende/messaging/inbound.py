@@ -156,37 +156,53 @@ class InboundProcessor:
         has one writer: webhooks must not wait behind a long batch); returns how many."""
         handled = 0
         while handled < BATCH:
-            async with self.hub.write_lock, self.hub.runtime.sessions() as session:
-                await write_transaction(session)
-                query = (
-                    select(InboundEvent)
-                    .where(InboundEvent.state == "pending")
-                    .order_by(InboundEvent.id)
-                    .limit(1)
-                )
-                if session.bind.dialect.name == "postgresql":
-                    query = query.with_for_update(skip_locked=True)
-                row = await session.scalar(query)
-                if row is None:
+            async with self.hub.write_lock:
+                if not await self._process_next():
                     break
-                await self._process(session, row)
-                await session.commit()
             handled += 1
         if handled:
             self.hub.after_commit()
         return handled
 
-    async def _process(self, session: AsyncSession, row: InboundEvent) -> None:
-        try:
-            async with session.begin_nested():
+    async def _process_next(self) -> bool:
+        async with self.hub.runtime.sessions() as session:
+            await write_transaction(session)
+            query = (
+                select(InboundEvent)
+                .where(InboundEvent.state == "pending")
+                .order_by(InboundEvent.id)
+                .limit(1)
+            )
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = await session.scalar(query)
+            if row is None:
+                await session.commit()
+                return False
+            row_id, key = row.id, row.key
+            try:
                 row.state = await self._handle(session, row)
-        except OperationalError:
-            raise  # the database is busy or gone: the row stays pending and is tried again
-        except Exception as exc:
-            log.exception("inbound event %s (%s) failed", row.id, row.key)
-            row.state = "failed"
-            row.error = f"{exc.__class__.__name__}: {exc}"[:2000]
-        row.processed_at = utcnow()
+            except OperationalError:
+                raise  # the database is busy or gone: the row stays pending and is tried again
+            except Exception as exc:
+                log.exception("inbound event %s (%s) failed", row_id, key)
+                await session.rollback()
+                await self._failed(row_id, f"{exc.__class__.__name__}: {exc}")
+                return True
+            row.processed_at = utcnow()
+            await session.commit()
+        return True
+
+    async def _failed(self, row_id: int, error: str) -> None:
+        """Set aside a row that cannot be processed, so the ones behind it go on."""
+        async with self.hub.runtime.sessions() as session:
+            await write_transaction(session)
+            await session.execute(
+                update(InboundEvent)
+                .where(InboundEvent.id == row_id)
+                .values(state="failed", error=error[:2000], processed_at=utcnow())
+            )
+            await session.commit()
 
     async def _handle(self, session: AsyncSession, row: InboundEvent) -> str:
         connector = self.hub.connector(row.provider)
