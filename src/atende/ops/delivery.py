@@ -1,4 +1,5 @@
-"""Sending queued notifications (e-mail through SMTP, webhooks with httpx), with retries.
+"""Sending queued notifications (e-mail through SMTP, webhooks with httpx, WhatsApp templates
+through the messaging domain's Graph API connector), with retries.
 
 A notification is stored in the same transaction as the escalation that caused it, so a
 crash between the two loses nothing; delivery runs later, here, and records failures in the
@@ -9,7 +10,10 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from atende.channels.whatsapp_cloud import WhatsAppCloudConnector
+from atende.conversations.items import ProviderError
 from atende.events.outbox import backoff
+from atende.ops import whatsapp
 from atende.ops.context import OpsContext
 from atende.ops.email import SmtpConnector
 from atende.ops.escalation_service import SYSTEM_ACTOR, new_entry
@@ -27,10 +31,16 @@ class DeliveryFailed(Exception):
 
 
 class NotificationDelivery:
-    def __init__(self, context: OpsContext, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        context: OpsContext,
+        http: httpx.AsyncClient,
+        whatsapp_connector: WhatsAppCloudConnector | None = None,
+    ) -> None:
         self.context = context
         self.email = SmtpConnector(context.settings)
         self.http = http
+        self.whatsapp = whatsapp_connector
 
     async def deliver_due(self, sessions: async_sessionmaker[AsyncSession]) -> int:
         """Try every due notification once; returns how many were tried."""
@@ -42,6 +52,9 @@ class NotificationDelivery:
                 notification.attempts += 1
                 try:
                     await self._send(notification)
+                except ProviderError as refused:
+                    final = not refused.retryable
+                    await self._failed(repo, notification, refused.message, final=final)
                 except Exception as exc:
                     await self._failed(repo, notification, f"{exc.__class__.__name__}: {exc}")
                 else:
@@ -54,6 +67,13 @@ class NotificationDelivery:
         if notification.channel == "email":
             await self.email.send(notification.recipient, notification.subject, notification.body)
             return
+        if notification.channel == "whatsapp":
+            if self.whatsapp is None:
+                raise ProviderError(
+                    "config", "canal WhatsApp indisponível neste nó", retryable=True
+                )
+            await whatsapp.send(self.whatsapp, self.http, notification.recipient, notification.body)
+            return
         response = await self.http.post(
             notification.recipient,
             content=notification.body,
@@ -63,10 +83,14 @@ class NotificationDelivery:
         if not response.is_success:
             raise DeliveryFailed(f"HTTP {response.status_code}")
 
-    async def _failed(self, repo: OpsRepository, notification: Notification, error: str) -> None:
+    async def _failed(
+        self, repo: OpsRepository, notification: Notification, error: str, *, final: bool = False
+    ) -> None:
+        """Retried with backoff; recorded in the timeline once it gives up or the provider says
+        trying again is useless (an invalid number, a template Meta does not know)."""
         notification.last_error = error
         now = self.context.clock()
-        if notification.attempts < MAX_ATTEMPTS:
+        if not final and notification.attempts < MAX_ATTEMPTS:
             notification.next_attempt_at = now + backoff(notification.attempts)
             return
         notification.status = "failed"

@@ -10,6 +10,7 @@ from typing import Any
 
 from atende.db.base import utcnow
 from atende.errors import Problem
+from atende.ops import whatsapp
 from atende.ops.context import OpsContext
 from atende.ops.escalation import LevelRule, level_due, next_escalation_at
 from atende.ops.messages import escalation_email, escalation_payload
@@ -114,6 +115,10 @@ class EscalationService:
                     await self._queue_email(
                         incident, entries, level, sla, contact.name, contact.email
                     )
+                if contact.phone and self.context.settings.whatsapp_template:
+                    await self._queue_whatsapp(
+                        incident, entries, level, contact.name, contact.phone
+                    )
             if level.webhook_url:
                 await self._queue_webhook(incident, entries, level, sla)
         incident.escalation_level = max(incident.escalation_level, target)
@@ -171,6 +176,45 @@ class EscalationService:
             next_attempt_at=self.now,
         )
         await self._queue(incident, entries, notification, level, level.name)
+
+    async def _queue_whatsapp(
+        self,
+        incident: Incident,
+        entries: list[IncidentEntry],
+        level: EscalationLevel,
+        name: str,
+        phone: str,
+    ) -> None:
+        """A template that cannot be prepared is recorded as failed at once: retrying would
+        not make Meta approve it."""
+        settings = self.context.settings
+        assert settings.whatsapp_template is not None
+        template = (settings.whatsapp_template, settings.whatsapp_template_language)
+        link = f"{self.context.public_url}/ops/incidents/{incident.sid}"
+        try:
+            prepared = await whatsapp.prepare(
+                self.repo.session, template, incident, level, phone, link
+            )
+        except (Problem, ValueError) as refused:
+            reason = refused.detail if isinstance(refused, Problem) else str(refused)
+            data = {
+                "level": level.position,
+                "channel": "whatsapp",
+                "recipient": phone,
+                "contact": name,
+                "error": reason,
+            }
+            entries.append(self._add(incident, EntryKind.NOTIFICATION_FAILED, SYSTEM_ACTOR, data))
+            return
+        notification = Notification(
+            incident_id=incident.id,
+            channel="whatsapp",
+            recipient=prepared.recipient,
+            subject=settings.whatsapp_template,
+            body=prepared.body,
+            next_attempt_at=self.now,
+        )
+        await self._queue(incident, entries, notification, level, name)
 
     async def _queue(
         self,

@@ -43,6 +43,8 @@ async def run_escalations(runtime: Runtime) -> None:
 async def run_deliveries(runtime: Runtime) -> None:
     async with httpx.AsyncClient() as http:
         while True:
-            delivery = NotificationDelivery(ops_context(runtime), http)
+            hub = runtime.services.get("messaging")
+            connector = hub.meta if hub is not None else None
+            delivery = NotificationDelivery(ops_context(runtime), http, connector)
             if await delivery.deliver_due(runtime.sessions) == 0:
                 await asyncio.sleep(ops_context(runtime).settings.escalation_tick_seconds)

@@ -1,5 +1,6 @@
 """Settings of the operations domain read from `ATENDE_*` variables: the support hours and
-holidays of the SLA calendar, and the SMTP server escalation e-mails go through."""
+holidays of the SLA calendar, the SMTP server escalation e-mails go through, and the approved
+WhatsApp template escalation uses (none: escalation sends no WhatsApp)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class OpsSettings:
     escalation_tick_seconds: float = 15.0
     health_interval_seconds: float = 60.0
     about_file: str | None = None
+    whatsapp_template: str | None = None
+    whatsapp_template_language: str = "pt_BR"
 
     @classmethod
     def from_env(
@@ -47,6 +50,8 @@ class OpsSettings:
             smtp_password=opt("SMTP_PASSWORD"),
             smtp_starttls=(opt("SMTP_STARTTLS") or "").lower() in {"1", "true", "yes"},
             about_file=opt("ABOUT_FILE"),
+            whatsapp_template=opt("ESCALATION_WHATSAPP_TEMPLATE"),
+            whatsapp_template_language=opt("ESCALATION_WHATSAPP_LANGUAGE") or "pt_BR",
         )
 
 
