@@ -31,13 +31,13 @@ async def follow_assignments(hub: MessagingHub) -> None:
             task_sid, worker_sid = event.get("task_sid"), event.get("worker_sid")
             if not task_sid or not worker_sid:
                 continue
-            async with hub.runtime.sessions() as session:
-                if await hub.router.accepted(session, task_sid, worker_sid):
-                    await session.commit()
+            async with hub.writing() as session:
+                await hub.router.accepted(session, task_sid, worker_sid)
+                await session.commit()
 
 
 async def reconcile(hub: MessagingHub) -> None:
-    async with hub.runtime.sessions() as session:
+    async with hub.writing() as session:
         queued = await ConversationRepository(session).listing(states=("queued",), limit=10_000)
         for conversation in queued:
             await hub.router.reconcile(session, conversation)

@@ -7,11 +7,14 @@ while the bot talks, and to the owning agent afterwards; what anyone sends is qu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 from sqlalchemy import event as sa_event
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -84,6 +87,17 @@ class MessagingHub:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A session for a job that will write: this node's writers take turns (FIFO), and on
+        SQLite the transaction starts as a writer. One that reads and then writes fails at
+        once ("database is locked") if another connection wrote in between, where one that
+        starts as a writer simply waits its turn."""
+        async with self.write_lock, self.runtime.sessions() as session:
+            if session.bind.dialect.name == "sqlite":
+                await session.execute(text("BEGIN IMMEDIATE"))
+            yield session
 
     def connector(self, provider: str) -> WhatsAppCloudConnector | TwilioMessagingConnector:
         if provider == self.meta.name:

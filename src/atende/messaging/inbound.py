@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -99,7 +99,7 @@ class InboundWriter:
     async def _write(self, batch: list[tuple[Sequence[RawItem], asyncio.Future[int]]]) -> None:
         items = [item for request, _ in batch for item in request]
         try:
-            async with self.hub.write_lock, self.hub.runtime.sessions() as session:
+            async with self.hub.writing() as session:
                 new = await store(session, items)
                 await session.commit()
         except Exception as exc:
@@ -127,14 +127,6 @@ async def release_waiting(session: AsyncSession, provider_message_id: str) -> in
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def write_transaction(session: AsyncSession) -> None:
-    """On SQLite, take the write lock before the first read: a transaction that reads and then
-    writes fails at once ("database is locked") if another connection wrote in between, where
-    one that starts as a writer simply waits its turn."""
-    if session.bind.dialect.name == "sqlite":
-        await session.execute(text("BEGIN IMMEDIATE"))
-
-
 class InboundProcessor:
     def __init__(self, hub: MessagingHub) -> None:
         self.hub = hub
@@ -156,17 +148,15 @@ class InboundProcessor:
         has one writer: webhooks must not wait behind a long batch); returns how many."""
         handled = 0
         while handled < BATCH:
-            async with self.hub.write_lock:
-                if not await self._process_next():
-                    break
+            if not await self._process_next():
+                break
             handled += 1
         if handled:
             self.hub.after_commit()
         return handled
 
     async def _process_next(self) -> bool:
-        async with self.hub.runtime.sessions() as session:
-            await write_transaction(session)
+        async with self.hub.writing() as session:
             query = (
                 select(InboundEvent)
                 .where(InboundEvent.state == "pending")
@@ -187,16 +177,17 @@ class InboundProcessor:
             except Exception as exc:
                 log.exception("inbound event %s (%s) failed", row_id, key)
                 await session.rollback()
-                await self._failed(row_id, f"{exc.__class__.__name__}: {exc}")
+                failure = f"{exc.__class__.__name__}: {exc}"
+            else:
+                row.processed_at = utcnow()
+                await session.commit()
                 return True
-            row.processed_at = utcnow()
-            await session.commit()
+        await self._failed(row_id, failure)
         return True
 
     async def _failed(self, row_id: int, error: str) -> None:
         """Set aside a row that cannot be processed, so the ones behind it go on."""
-        async with self.hub.runtime.sessions() as session:
-            await write_transaction(session)
+        async with self.hub.writing() as session:
             await session.execute(
                 update(InboundEvent)
                 .where(InboundEvent.id == row_id)

@@ -60,7 +60,7 @@ class MediaFetcher:
         if not wanted:
             return 0
         results = await asyncio.gather(*(self._fetch(item) for item in wanted))
-        async with self.hub.runtime.sessions() as session:
+        async with self.hub.writing() as session:
             sids = [item.sid for item in wanted]
             rows = {
                 row.sid: row

@@ -38,6 +38,8 @@ QUEUE_WINDOW = 500
 IDLE_WAIT = 1.0
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
+# Longer than any send can take (the HTTP timeout is 15 s): a claim this old was abandoned.
+STALE_CLAIM = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +97,17 @@ class OutboundDispatcher:
         self._wake.set()
 
     async def recover(self) -> None:
-        """Messages a dead node left mid-request go back to the queue (sent at least once)."""
-        async with self.hub.runtime.sessions() as session:
+        """Messages a dead node left mid-request go back to the queue (sent at least once);
+        only claims older than any request could take, so another node's stay its own."""
+        stale = utcnow() - STALE_CLAIM
+        async with self.hub.writing() as session:
             await session.execute(
                 update(Message)
-                .where(Message.status == "sending", Message.direction == "outbound")
+                .where(
+                    Message.status == "sending",
+                    Message.direction == "outbound",
+                    Message.date_updated < stale,
+                )
                 .values(status="queued")
             )
             await session.commit()
@@ -123,7 +131,7 @@ class OutboundDispatcher:
         return len(outcomes)
 
     async def _claim(self) -> list[list[Claimed]]:
-        async with self.hub.runtime.sessions() as session:
+        async with self.hub.writing() as session:
             queue = await ConversationRepository(session).outbound_queue(QUEUE_WINDOW)
             chains = leading_due(queue, utcnow())
             if not chains:
@@ -133,10 +141,12 @@ class OutboundDispatcher:
             rows = await session.scalars(select(Conversation).where(Conversation.sid.in_(sids)))
             conversations = {row.sid: row for row in rows}
             claimed: list[list[Claimed]] = []
+            now = utcnow()
             for chain in chains:
                 conversation = conversations[chain[0].conversation_sid]
                 for message in chain:
                     message.status = "sending"
+                    message.date_updated = now
                 claimed.append([_claimed(conversation, message) for message in chain])
             await session.commit()
             return claimed
@@ -161,7 +171,7 @@ class OutboundDispatcher:
 
     async def _record(self, outcomes: Sequence[Outcome], claimed: Sequence[Claimed]) -> None:
         done = {outcome.message_id for outcome in outcomes}
-        async with self.hub.runtime.sessions() as session:
+        async with self.hub.writing() as session:
             ids = [item.message_id for item in claimed]
             rows = await session.scalars(select(Message).where(Message.id.in_(ids)))
             messages = {row.id: row for row in rows}

@@ -133,7 +133,7 @@ class VisitorSession:
                 await self.websocket.send_json({"type": "error", "detail": "unknown type"})
 
     async def _start(self) -> None:
-        async with self.hub.runtime.sessions() as session:
+        async with self.hub.writing() as session:
             conversation = await self._open_conversation(session)
             if conversation is None:
                 service = ConversationService(session)
@@ -164,7 +164,7 @@ class VisitorSession:
             choice_id=str(choice["id"]) if choice and choice.get("id") else None,
             choice_title=str(choice.get("title") or "") if choice else None,
         )
-        async with self.hub.runtime.sessions() as session:
+        async with self.hub.writing() as session:
             workspace = await self.hub.router.workspace_for(session)
             received = await ConversationService(session).receive(item, workspace)
             if received is not None:
