@@ -44,8 +44,6 @@ class ServiceBase:
         self.actor = actor
         self.manager = routing_manager(runtime)
         self.repo = TaskRouterRepository(session)
-        # The events module publishes to push streams after commit through the runtime.
-        session.info.setdefault("runtime", runtime)
 
     def now(self) -> datetime:
         return to_datetime(self.manager.clock())
