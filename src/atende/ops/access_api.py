@@ -75,7 +75,7 @@ async def approve(
     role = _role(body.role)
     service = AccessService(session, ops_context(runtime))
     return AccessRequestOut.model_validate(
-        await service.approve(request_id, who.name, role, body.note)
+        await service.approve(request_id, who.name, role, body.note, sso="oidc" in runtime.services)
     )
 
 

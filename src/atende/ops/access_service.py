@@ -7,13 +7,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atende.auth.models import Role
+from atende.auth.models import Role, User
+from atende.auth.password_setup import PasswordSetup
 from atende.auth.service import AuthError, AuthService
 from atende.errors import Problem
 from atende.ops.context import OpsContext
+from atende.ops.messages import local_time
 from atende.ops.models import AccessRequest, AuditEntry, Notification
 from atende.ops.repository import OpsRepository
 
+PASSWORD_SETUP_PATH = "/password/setup"
 ROLE_LABELS = {Role.AGENT: "Agente", Role.SUPERVISOR: "Supervisor", Role.ADMIN: "Administrador"}
 
 
@@ -69,8 +72,16 @@ class AccessService:
         return request
 
     async def approve(
-        self, request_id: int, admin: str, role: Role | None = None, note: str = ""
+        self,
+        request_id: int,
+        admin: str,
+        role: Role | None = None,
+        note: str = "",
+        *,
+        sso: bool = False,
     ) -> AccessRequest:
+        """Without SSO the new account has no password, so the e-mail carries a one-time link
+        to set one; with SSO the person signs in with the company account."""
         request = await self._pending(request_id)
         granted = role or Role(request.role_wanted)
         if not email_domain_allowed(request.email, self.context.allowed_email_domains):
@@ -84,14 +95,25 @@ class AccessService:
         self._decide(request, "approved", admin, note)
         request.user_id = user.id
         self._audit(request, "approved", admin, {"role": granted.value, "user_id": user.id})
+        how = await self._how_to_sign_in(user, sso)
         self._tell(
             request,
             "Seu acesso ao Atende foi aprovado",
             f"Olá, {request.name}.\n\nSeu acesso ao Atende foi aprovado com o perfil "
-            f"{ROLE_LABELS[granted]}. Entre em {self.context.public_url}/login com a sua "
-            f"conta da empresa.{_note(note)}",
+            f"{ROLE_LABELS[granted]}. {how}{_note(note)}",
         )
         return request
+
+    async def _how_to_sign_in(self, user: User, sso: bool) -> str:
+        base = self.context.public_url
+        if sso or user.password_hash:
+            return f"Entre em {base}/login com a sua conta da empresa."
+        token, expires_at = await PasswordSetup(self.session).issue(user.id, self.context.clock())
+        until = local_time(expires_at, self.context.settings.timezone)
+        return (
+            f"Para entrar, crie a sua senha neste link (vale uma vez, até {until}):\n"
+            f"{base}{PASSWORD_SETUP_PATH}/{token}\n\nDepois, entre em {base}/login."
+        )
 
     async def deny(self, request_id: int, admin: str, note: str) -> AccessRequest:
         request = await self._pending(request_id)

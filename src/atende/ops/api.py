@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import IntegrityError
 
 from atende.deps import AnyUser, DbSession, RuntimeDep, Supervisor
-from atende.ops import access_api, config_api, desk_pages, pages, report_api
+from atende.ops import access_api, config_api, desk_pages, pages, password_page, report_api
 from atende.ops.config_service import SupportConfigService
 from atende.ops.context import SERVICE_KEY, OpsContext
 from atende.ops.health_monitor import run_health_checks
@@ -249,3 +249,4 @@ router.include_router(pages.router)
 router.include_router(access_api.router)
 router.include_router(report_api.router)
 router.include_router(desk_pages.router)
+router.include_router(password_page.router)

@@ -9,7 +9,12 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from atende.auth.password_setup import PasswordSetupToken
 from atende.db.base import Base, utcnow
+
+# Kept by the ops migration branch (access approval issues these links); imported here so the
+# shared metadata, and so Alembic, knows the table.
+__all__ = ["PasswordSetupToken"]
 
 
 class Incident(Base):
