@@ -3,17 +3,20 @@ pause and resume its clocks, approve an access request and read the monthly SLA 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
 from atende.auth.models import Role
 from atende.auth.service import AuthService
 from atende.ops.access_service import AccessForm, AccessService
 from atende.ops.jobs import ops_context
+from atende.ops.models import Notification
 from atende.runtime import Runtime
 from tests.conftest import LiveServer
 from tests.e2e.conftest import needs_chromium, new_context, screenshot
@@ -108,3 +111,37 @@ def test_admin_runs_an_incident_approves_access_and_reads_the_report(
         "href", f"/api/reports/sla?month={month}&format=pdf"
     )
     screenshot(page, "ops-report")
+
+
+def test_an_approved_requester_sets_a_password_from_the_e_mail_link(
+    admin_page: Page, live_server: LiveServer, browser: Browser
+) -> None:
+    admin_page.goto(f"{live_server.url}/ops/access")
+    admin_page.get_by_role("button", name="Aprovar").click()
+    expect(admin_page.locator("#access-table")).to_contain_text("Nenhum pedido")
+    body = live_server.call(approval_mail(live_server.app.state.runtime))
+    link = re.search(r"(/password/setup/\S+)", body)
+    assert link is not None, body
+
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{link.group(1)}")
+    expect(page.locator("#setup-email")).to_have_text("rita@example.com")
+    page.get_by_label("Nova senha").fill("uma-senha-longa")
+    page.get_by_label("Repita a senha").fill("uma-senha-longa")
+    screenshot(page, "ops-password-setup")
+    page.get_by_role("button", name="Salvar senha").click()
+    expect(page.locator("#setup-done")).to_be_visible()
+    page.get_by_role("link", name="Entrar").click()
+    page.get_by_label("E-mail").fill("rita@example.com")
+    page.get_by_label("Senha").fill("uma-senha-longa")
+    page.get_by_role("button", name="Entrar", exact=True).click()
+    page.wait_for_url("**/agent")
+    context.close()
+
+
+async def approval_mail(runtime: Runtime) -> str:
+    async with runtime.sessions() as session:
+        query = select(Notification.body).where(Notification.recipient == "rita@example.com")
+        body: str = (await session.execute(query)).scalar_one()
+    return body

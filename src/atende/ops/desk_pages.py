@@ -28,7 +28,7 @@ from atende.ops.report_service import ReportService
 from atende.ops.repository import OpsRepository
 from atende.ops.service import IncidentService, IncidentView
 from atende.ops.severity import Impact, Severity, propose_severity
-from atende.ops.sla import ClockStatus
+from atende.ops.sla import ClockState, ClockStatus
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 
@@ -65,7 +65,7 @@ def clock_row(clock: ClockStatus, zone: ZoneInfo) -> ClockRow:
         state=clock.state.value,
         due=local(clock.due_at, zone),
         elapsed=duration(clock.elapsed),
-        remaining=duration(clock.remaining),
+        remaining="—" if clock.state is ClockState.MET else duration(clock.remaining),
         breached_by=duration(clock.breached_by) if clock.breached_by else "",
         consumed_pct=min(100, round(clock.consumed * 100)),
     )
