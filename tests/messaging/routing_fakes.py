@@ -35,6 +35,9 @@ class RecordingGateway:
     async def workspace_of(self, session: AsyncSession, workflow_sid: str) -> str | None:
         return WORKSPACE if workflow_sid == WORKFLOW else None
 
+    async def only_workflow(self, session: AsyncSession) -> str | None:
+        return WORKFLOW
+
     async def create_task(
         self,
         session: AsyncSession,

@@ -240,3 +240,13 @@ async def customer_reaches_queue_live(http: httpx.AsyncClient) -> None:
             headers={"Content-Type": "application/json", "X-Hub-Signature-256": meta.sign(body)},
         )
         assert response.status_code == 200
+
+
+async def test_without_a_configured_workflow_the_only_one_there_is_routes(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub, center: Center
+) -> None:
+    hub.router.default_workflow_sid = None
+    await customer_reaches_queue(client, hub, "wamid.O")
+    conversation = await latest_conversation(app)
+    assert conversation.task_sid is not None
+    assert hub.router.default_workflow_sid == center.workflow_sid

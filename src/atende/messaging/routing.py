@@ -29,6 +29,9 @@ TASK_CHANNELS = {"whatsapp": "whatsapp", "webchat": "webchat", "sms": "sms"}
 class TaskGateway(Protocol):
     async def workspace_of(self, session: AsyncSession, workflow_sid: str) -> str | None: ...
 
+    async def only_workflow(self, session: AsyncSession) -> str | None:
+        """The one workflow there is, if there is exactly one (a fresh install, the demo)."""
+
     async def create_task(
         self,
         session: AsyncSession,
@@ -55,11 +58,17 @@ class ConversationRouter:
         self.default_workflow_sid = default_workflow_sid
         self._workspaces: dict[str, str] = {}
 
+    async def workflow(self, session: AsyncSession) -> str | None:
+        """The configured default workflow, or else the only one there is (found once)."""
+        if self.default_workflow_sid is None:
+            self.default_workflow_sid = await self.gateway.only_workflow(session)
+        return self.default_workflow_sid
+
     async def workspace_for(
         self, session: AsyncSession, workflow_sid: str | None = None
     ) -> str | None:
         """The workspace of a workflow (the default one when none is named), cached."""
-        sid = workflow_sid or self.default_workflow_sid
+        sid = workflow_sid or await self.workflow(session)
         if sid is None:
             return None
         if sid not in self._workspaces:
@@ -102,7 +111,7 @@ class ConversationRouter:
         """Make the conversation a task; without a configured workflow it waits, unrouted."""
         service = ConversationService(session)
         conversation.attributes = {**conversation.attributes, **answers}
-        workflow = workflow_sid or self.default_workflow_sid
+        workflow = workflow_sid or await self.workflow(session)
         workspace = await self.workspace_for(session, workflow)
         if workflow is None or workspace is None:
             log.warning("no workflow to route conversation %s; it waits", conversation.sid)
@@ -160,7 +169,7 @@ class ConversationRouter:
         if conversation.state == "closed":
             raise Problem(409, "Conversation closed", "a closed conversation cannot be transferred")
         workspace = conversation.workspace_sid
-        workflow = self.default_workflow_sid
+        workflow = await self.workflow(session)
         if workspace is None or workflow is None:
             raise Problem(409, "Routing unavailable", "no workflow is configured for messaging")
         if conversation.task_sid:

@@ -26,6 +26,10 @@ class TaskRouterGateway:
         workflow = await session.get(models.Workflow, workflow_sid)
         return workflow.workspace_sid if workflow is not None else None
 
+    async def only_workflow(self, session: AsyncSession) -> str | None:
+        sids = (await session.scalars(select(models.Workflow.sid).limit(2))).all()
+        return sids[0] if len(sids) == 1 else None
+
     async def create_task(
         self,
         session: AsyncSession,
