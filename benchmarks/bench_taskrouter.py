@@ -56,6 +56,7 @@ ATENDE = Path(sys.executable).with_name("atende")
 HOST = "127.0.0.1"
 RATE = 100
 LATENCY_SECONDS = 5
+SEQUENTIAL = 150
 LATENCY_GOAL_MS = 20.0
 THROUGHPUT_GOAL = 100.0
 ROUND_TASKS = 300
@@ -295,8 +296,25 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def task_latency(server: Server, seeded: Seeded, seconds: float) -> list[float]:
-    """Open loop at RATE/s: milliseconds from sending a create to its reservation event."""
+async def _paced(count: int, rate: float | None, one: Any) -> None:
+    """`count` calls of `one`: sent at `rate` per second whatever the answers (open loop), or
+    one after another when `rate` is None."""
+    if rate is None:
+        for _ in range(count):
+            await one()
+        return
+    tasks = []
+    begin = time.perf_counter()
+    for index in range(count):
+        await asyncio.sleep(max(0.0, begin + index / rate - time.perf_counter()))
+        tasks.append(asyncio.create_task(one()))
+    await asyncio.gather(*tasks)
+
+
+async def task_latency(
+    server: Server, seeded: Seeded, count: int, rate: float | None = RATE
+) -> list[float]:
+    """Milliseconds from sending a create to its `reservation.created` event on the stream."""
     async with _client(server, seeded) as http, following(server, seeded) as reservations:
         sent: dict[str, float] = {}
 
@@ -305,12 +323,7 @@ async def task_latency(server: Server, seeded: Seeded, seconds: float) -> list[f
             sid = await _create_task(http, seeded)
             sent[sid] = started
 
-        tasks = []
-        begin = time.perf_counter()
-        for index in range(int(RATE * seconds)):
-            await asyncio.sleep(max(0.0, begin + index / RATE - time.perf_counter()))
-            tasks.append(asyncio.create_task(one()))
-        await asyncio.gather(*tasks)
+        await _paced(count, rate, one)
         deadline = time.perf_counter() + 10
         while len(reservations.arrived.keys() & sent.keys()) < len(sent):
             if time.perf_counter() > deadline:
@@ -323,7 +336,7 @@ async def task_latency(server: Server, seeded: Seeded, seconds: float) -> list[f
         ]
 
 
-async def bare_latency(server: Server, seconds: float) -> list[float]:
+async def bare_latency(server: Server, count: int, rate: float | None = RATE) -> list[float]:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         latencies: list[float] = []
 
@@ -332,12 +345,7 @@ async def bare_latency(server: Server, seconds: float) -> list[float]:
             (await http.get("/healthz")).raise_for_status()
             latencies.append((time.perf_counter() - started) * 1000)
 
-        begin = time.perf_counter()
-        tasks = []
-        for index in range(int(RATE * seconds)):
-            await asyncio.sleep(max(0.0, begin + index / RATE - time.perf_counter()))
-            tasks.append(asyncio.create_task(one()))
-        await asyncio.gather(*tasks)
+        await _paced(count, rate, one)
         return latencies
 
 
@@ -398,9 +406,13 @@ def _entry(
     }
 
 
-def _latency_entries(
-    label: str, latencies: list[float], bare: list[float], sent: int
-) -> list[dict[str, Any]]:
+async def latency_figures(label: str, server: Server, seeded: Seeded) -> list[dict[str, Any]]:
+    """At RATE tasks/s (the goal), then one task at a time: the service time by itself."""
+    sent = RATE * LATENCY_SECONDS
+    bare = await bare_latency(server, sent // 2)
+    latencies = await task_latency(server, seeded, sent)
+    alone_bare = await bare_latency(server, SEQUENTIAL, rate=None)
+    alone = await task_latency(server, seeded, SEQUENTIAL, rate=None)
     p99 = _percentile(latencies, 0.99)
     return [
         _entry(
@@ -419,6 +431,14 @@ def _latency_entries(
             "",
             None,
         ),
+        _entry(
+            f"{label}: create → reservation event, p99 one task at a time",
+            _percentile(alone, 0.99),
+            "ms",
+            _percentile(alone_bare, 0.99),
+            "",
+            None,
+        ),
     ]
 
 
@@ -430,12 +450,8 @@ async def sqlite_scenarios(directory: Path) -> list[dict[str, Any]]:
     server.start()
     results: list[dict[str, Any]] = []
     try:
-        bare = await bare_latency(server, LATENCY_SECONDS / 2)
-        latencies = await task_latency(server, five, LATENCY_SECONDS)
-        results += _latency_entries(
-            "SQLite, 5,000 workers", latencies, bare, RATE * LATENCY_SECONDS
-        )
-        rate, concurrency = await saturation(server, five, 5_000 - RATE * LATENCY_SECONDS)
+        results += await latency_figures("SQLite, 5,000 workers", server, five)
+        rate, concurrency = await saturation(server, five, 2_000)
         baseline = await bare_throughput(server, concurrency)
         results.append(
             _entry(
@@ -463,11 +479,7 @@ async def sqlite_scenarios(directory: Path) -> list[dict[str, Any]]:
                 grown < MEMORY_GOAL_MB,
             )
         )
-        bare = await bare_latency(server, LATENCY_SECONDS / 2)
-        latencies = await task_latency(server, ten, LATENCY_SECONDS)
-        results += _latency_entries(
-            "SQLite, 10,000 workers", latencies, bare, RATE * LATENCY_SECONDS
-        )
+        results += await latency_figures("SQLite, 10,000 workers", server, ten)
     except Exception:
         print(server.tail(), file=sys.stderr)
         raise
@@ -487,11 +499,7 @@ async def postgres_scenario(admin_url: str, directory: Path) -> list[dict[str, A
         await upgrade_async(database_url)
         five = await seed(database_url, 5_000)
         server.start()
-        bare = await bare_latency(server, LATENCY_SECONDS / 2)
-        latencies = await task_latency(server, five, LATENCY_SECONDS)
-        return _latency_entries(
-            "PostgreSQL, 5,000 workers", latencies, bare, RATE * LATENCY_SECONDS
-        )
+        return await latency_figures("PostgreSQL, 5,000 workers", server, five)
     except Exception:
         print(server.tail(), file=sys.stderr)
         raise
