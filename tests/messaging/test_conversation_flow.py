@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from atende.auth.models import Role
 from atende.conversations.models import Conversation
+from atende.errors import TwilioError
 from atende.messaging.hub import MessagingHub
 from tests.fakes.graph_api import FakeGraphAPI
 from tests.messaging import meta_payloads as meta
@@ -297,3 +298,27 @@ async def test_history_across_conversations_is_one_request(
     assert len(body["conversations"]) == 2
     customer_texts = [m["text"] for m in body["messages"] if m["author"] == "customer"]
     assert customer_texts == ["Oi", "Seguro auto", "ABC1D23", "Voltei"]
+
+
+async def test_a_transfer_routing_refuses_is_a_clear_error_and_changes_nothing(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    hub: MessagingHub,
+    gateway: RecordingGateway,
+) -> None:
+    conversation = await reach_agent(app, client, hub, gateway)
+    headers = await agent_headers(app, AGENT)
+
+    async def refuse(*_args: Any, **_kwargs: Any) -> str:
+        raise TwilioError(400, 20001, "Invalid parameter TaskChannel: no task channel 'x'")
+
+    gateway.create_task = refuse  # type: ignore[method-assign]
+    response = await client.post(
+        f"/api/conversations/{conversation.sid}/transfer",
+        json={"worker_sid": OTHER_AGENT},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert "TaskChannel" in response.json()["detail"]
+    after = await conversation_of(app)
+    assert (after.state, after.worker_sid) == ("assigned", AGENT)

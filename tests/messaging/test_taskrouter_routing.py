@@ -250,3 +250,29 @@ async def test_without_a_configured_workflow_the_only_one_there_is_routes(
     conversation = await latest_conversation(app)
     assert conversation.task_sid is not None
     assert hub.router.default_workflow_sid == center.workflow_sid
+
+
+async def test_after_a_transfer_the_conversation_is_nobodys_until_accepted(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub, center: Center
+) -> None:
+    await customer_reaches_queue(client, hub, "wamid.T")
+    conversation = await latest_conversation(app)
+    assert conversation.task_sid is not None
+    reservation = await reservation_of(app, conversation.task_sid)
+    await accept(app, center, reservation.sid)
+    await reconcile(hub)
+    name = next(n for n, sid in center.workers.items() if sid == reservation.worker_sid)
+    headers = {"Authorization": f"Bearer {center.tokens[name]}"}
+    # This workflow has no filter on `transfer_queue`: the new task goes by its other filters.
+    response = await client.post(
+        f"/api/conversations/{conversation.sid}/transfer",
+        json={"queue_sid": "WQ" + "9" * 32},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    again = await client.post(
+        f"/api/conversations/{conversation.sid}/wrapup",
+        json={"disposition": "ok"},
+        headers={"Authorization": f"Bearer {center.tokens['ana' if name == 'bruno' else 'bruno']}"},
+    )
+    assert again.status_code == 403, "the conversation is nobody's until the new task is accepted"

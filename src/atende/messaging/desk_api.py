@@ -13,7 +13,7 @@ from atende.conversations.transcript import render
 from atende.conversations.views import contact_view, conversation_view, message_view
 from atende.db.base import utcnow
 from atende.deps import Admin, AnyUser, DbSession, RuntimeDep
-from atende.errors import Problem
+from atende.errors import Problem, TwilioError
 from atende.messaging.desk import Desk, may_see
 from atende.messaging.schemas import SendMessage, TemplateIn, Transfer, WrapUp
 from atende.messaging.templates import TemplateRegistry, template_view
@@ -95,9 +95,12 @@ async def transfer(
     hub = hub_of(runtime)
     conversation = await Desk(session, hub, principal).conversation(sid)
     by = principal.worker_sid or principal.name
-    await hub.router.transfer(
-        session, conversation, by, worker_sid=body.worker_sid, queue_sid=body.queue_sid
-    )
+    try:
+        await hub.router.transfer(
+            session, conversation, by, worker_sid=body.worker_sid, queue_sid=body.queue_sid
+        )
+    except TwilioError as error:
+        raise Problem(422, "Transfer refused", error.message) from error
     return conversation_view(conversation, utcnow())
 
 
@@ -108,7 +111,10 @@ async def wrap_up(
     hub = hub_of(runtime)
     conversation = await Desk(session, hub, principal).conversation(sid)
     by = principal.worker_sid or principal.name
-    await hub.router.wrap_up(session, conversation, body.disposition, body.notes, by)
+    try:
+        await hub.router.wrap_up(session, conversation, body.disposition, body.notes, by)
+    except TwilioError as error:
+        raise Problem(409, "Wrap-up refused", error.message) from error
     return conversation_view(conversation, utcnow())
 
 
