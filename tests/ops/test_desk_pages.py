@@ -37,6 +37,18 @@ async def test_agents_are_refused_and_supervisors_read(
     assert "URA muda" in listing.text
     assert (await http.get("/ops/escalation", headers=supervisor)).status_code == 200
     assert (await http.get("/ops/access", headers=supervisor)).status_code == 403
+    assert (await http.get("/ops/incidents/new", headers=supervisor)).status_code == 403
+
+
+async def test_only_admins_get_the_action_buttons(
+    http: httpx.AsyncClient, supervisor: dict[str, str], admin: dict[str, str]
+) -> None:
+    sid = await open_incident(http, supervisor)
+    read_only = await http.get(f"/ops/incidents/{sid}", headers=supervisor)
+    assert "URA muda" in read_only.text
+    assert "Pausar relógios" not in read_only.text and "Iniciar atendimento" not in read_only.text
+    acting = await http.get(f"/ops/incidents/{sid}", headers=admin)
+    assert "Pausar relógios" in acting.text and "Iniciar atendimento" in acting.text
 
 
 async def test_the_severity_filter_and_closed_incidents(

@@ -84,7 +84,7 @@ def _page(
     status_code: int = 200,
     **context: Any,
 ) -> Response:
-    """Supervisors read; the API itself refuses what their role may not change."""
+    """Supervisors read, admins act: the action buttons are only on admins' pages."""
     principal = viewer.principal
     if principal is None:
         return _to_login(request)
@@ -108,7 +108,11 @@ def _page(
         config={
             "csrf": principal.csrf_token,
             "lang": viewer.translator.language,
-            "messages": catalog(viewer.translator.language),
+            "messages": {
+                key: text
+                for key, text in catalog(viewer.translator.language).items()
+                if key.startswith("ops.sev.")
+            },
         },
         is_admin=principal.at_least(Role.ADMIN),
         **context,
@@ -152,7 +156,13 @@ async def incidents_page(
 
 @router.get("/incidents/new")
 async def new_incident_page(request: Request, viewer: ViewerDep) -> Response:
-    return _page(request, viewer, "ops_new_incident.html", severities=[s.value for s in Severity])
+    return _page(
+        request,
+        viewer,
+        "ops_new_incident.html",
+        role=Role.ADMIN,
+        severities=[s.value for s in Severity],
+    )
 
 
 @router.get("/severity-proposal")
