@@ -1,0 +1,610 @@
+"""The desk's push streams under a full floor, on a real `atende serve` at 127.0.0.1.
+
+* 2,000 agents' streams (`/api/stream/workers/{sid}`) connected to one node: the time from
+  sending a task's create request (TaskRouter API) to its `reservation.created` arriving on the
+  stream of the agent the router chose; p50 and p99 over sequential tasks. Baseline: the same
+  framework's plain one-client push (an HTTP request that sends one WebSocket message), with
+  2,000 clients connected too.
+* 2,000 supervisors' streams (`/api/stream/workspaces/{sid}`): the time from sending an agent's
+  status change to its `worker.activity.update` reaching every one of the 2,000 streams. Baseline:
+  the framework's plain broadcast (FastAPI's documented loop of `send_text` over the open
+  connections) to 2,000 clients.
+
+Both servers run in their own processes; one client process holds every socket and only
+searches each message for its marker, so client work is the same on both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from sqlalchemy import insert
+
+from atende.auth import secrets
+from atende.auth.models import ApiToken, Role, User
+from atende.auth.service import AuthService
+from atende.config import Settings
+from atende.db.migrate import upgrade_async
+from atende.runtime import Runtime
+from atende.sids import new_sid
+from atende.taskrouter import models
+from atende.taskrouter.routing_manager import RoutingManager
+from atende.taskrouter.service import TaskRouterService
+from atende.taskrouter.service_base import MANAGER_KEY
+
+ATENDE = Path(sys.executable).with_name("atende")
+HOST = "127.0.0.1"
+STREAMS = 2000
+AGENT_SAMPLES = 200
+SUPERVISOR_SAMPLES = 30
+AGENT_GOAL_MS = 50.0
+SUPERVISOR_GOAL_MS = 100.0
+CONNECT_BATCH = 100
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+# ----------------------------------------------------------------------------- seeding
+
+
+@dataclass
+class Floor:
+    account_sid: str
+    auth_token: str
+    workspace_sid: str
+    workflow_sid: str
+    available_sid: str
+    offline_sid: str
+    workers: list[str]
+    agent_tokens: list[str]
+    supervisor_tokens: list[str]
+
+
+async def seed(database_url: str) -> Floor:
+    """A workspace of 2,000 available agents, each with a login and a stream token, and 2,000
+    supervisor tokens. Rows go in directly: the figure is about serving, not seeding."""
+    await upgrade_async(database_url)
+    settings = replace(Settings.from_env({}), database_url=database_url, run_background=False)
+    runtime = Runtime(settings)
+    runtime.services[MANAGER_KEY] = RoutingManager(runtime)
+    try:
+        async with runtime.sessions() as session:
+            account = await AuthService(session).create_account("bench desk")
+            service = TaskRouterService(session, runtime)
+            workspace = await service.create_workspace(account.account_sid, "bench desk")
+            queue = await service.create_task_queue(workspace.sid, "All", target_workers="1==1")
+            routing = {"task_routing": {"default_filter": {"queue": queue.sid}}}
+            workflow = await service.create_workflow(
+                workspace.sid, "All", json.dumps(routing), task_reservation_timeout=600
+            )
+            engine = (await service.routing(workspace.sid)).engine
+            activities = {a.friendly_name: sid for sid, a in engine.activities.items()}
+            channels = list(engine.task_channels)
+            await session.commit()
+        async with runtime.sessions() as session:
+            workers, agent_tokens = await _insert_agents(
+                session, workspace.sid, activities["Available"], channels
+            )
+            supervisor_tokens = await _insert_tokens(session, Role.SUPERVISOR, [None] * STREAMS)
+            await session.commit()
+        return Floor(
+            account.account_sid,
+            account.auth_token,
+            workspace.sid,
+            workflow.sid,
+            activities["Available"],
+            activities["Offline"],
+            workers,
+            agent_tokens,
+            supervisor_tokens,
+        )
+    finally:
+        await runtime.engine.dispose()
+
+
+async def _insert_agents(
+    session: Any, workspace_sid: str, activity_sid: str, channels: list[str]
+) -> tuple[list[str], list[str]]:
+    now = datetime.now(UTC)
+    workers = [new_sid("WK") for _ in range(STREAMS)]
+    await session.execute(
+        insert(models.Worker),
+        [
+            {
+                "sid": sid,
+                "workspace_sid": workspace_sid,
+                "friendly_name": f"agent{index:05d}",
+                "attributes": json.dumps({"skills": ["auto"], "team": f"T{index % 20}"}),
+                "activity_sid": activity_sid,
+                "available": True,
+                "date_status_changed": now,
+                "idle_since": now,
+                "version": 0,
+                "date_created": now,
+                "date_updated": now,
+            }
+            for index, sid in enumerate(workers)
+        ],
+    )
+    await session.execute(
+        insert(models.WorkerChannel),
+        [
+            {
+                "sid": new_sid("WC"),
+                "workspace_sid": workspace_sid,
+                "worker_sid": worker,
+                "task_channel_sid": channel,
+                "configured_capacity": 1,
+                "available": True,
+                "idle_since": now,
+                "date_created": now,
+                "date_updated": now,
+            }
+            for worker in workers
+            for channel in channels
+        ],
+    )
+    await session.execute(
+        insert(User),
+        [
+            {
+                "email": f"agent{index:05d}@bench.example",
+                "display_name": f"agent{index:05d}",
+                "role": Role.AGENT.value,
+                "workspace_sid": workspace_sid,
+                "worker_sid": worker,
+                "language": "pt-BR",
+                "active": True,
+                "failed_logins": 0,
+                "session_generation": 0,
+                "date_created": now,
+            }
+            for index, worker in enumerate(workers)
+        ],
+    )
+    users = await session.execute(
+        User.__table__.select().where(User.worker_sid.in_(workers))  # type: ignore[attr-defined]
+    )
+    user_of = {row.worker_sid: row.id for row in users}
+    tokens = await _insert_tokens(session, Role.AGENT, [user_of[w] for w in workers])
+    return workers, tokens
+
+
+async def _insert_tokens(session: Any, role: Role, users: list[int | None]) -> list[str]:
+    tokens = [secrets.new_token() for _ in users]
+    await session.execute(
+        insert(ApiToken),
+        [
+            {
+                "name": "bench",
+                "role": role.value,
+                "token_digest": secrets.digest(token),
+                "user_id": user,
+            }
+            for token, user in zip(tokens, users, strict=True)
+        ],
+    )
+    return tokens
+
+
+# ----------------------------------------------------------------------------- servers
+
+
+class Process:
+    """A server in its own process, so the clients' work does not slow it down."""
+
+    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.command = [part.replace("{port}", str(self.port)) for part in command]
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, ready_path: str) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("server exited:\n" + self.log.read_text()[-3000:])
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}{ready_path}", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def baseline_app() -> FastAPI:
+    """FastAPI's documented broadcast: remember the sockets, loop `send_text` over them."""
+    app = FastAPI()
+    clients: dict[int, WebSocket] = {}
+
+    @app.get("/ready")
+    async def ready() -> dict[str, int]:
+        return {"clients": len(clients)}
+
+    @app.websocket("/ws/{client_id}")
+    async def stream(websocket: WebSocket, client_id: int) -> None:
+        await websocket.accept()
+        clients[client_id] = websocket
+        try:
+            while True:
+                await websocket.receive_text()
+        except WebSocketDisconnect:
+            clients.pop(client_id, None)
+
+    @app.post("/one/{client_id}")
+    async def one(client_id: int, marker: str) -> dict[str, bool]:
+        await clients[client_id].send_text(json.dumps({"type": "event", "marker": marker}))
+        return {"sent": True}
+
+    @app.post("/all")
+    async def broadcast(marker: str) -> dict[str, int]:
+        message = json.dumps({"type": "event", "marker": marker})
+        for websocket in list(clients.values()):
+            await websocket.send_text(message)
+        return {"sent": len(clients)}
+
+    return app
+
+
+# ----------------------------------------------------------------------------- clients
+
+
+class RawStream(asyncio.Protocol):
+    """A minimal WebSocket client: handshake, then frames read straight off the socket.
+
+    The client only needs to notice a marker in each server message and answer pings; doing it
+    on raw frames keeps the measuring side light enough that 2,000 sockets in one process
+    measure the server, not the client library."""
+
+    def __init__(self, listeners: Listeners, number: int, path: str, host: str) -> None:
+        self.listeners = listeners
+        self.number = number
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n\r\n"
+        ).encode()
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.write(self.request)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionError("closed during the handshake"))
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.opened.done():
+            head, found, rest = self.buffer.partition(b"\r\n\r\n")
+            if not found:
+                return
+            if not head.startswith(b"HTTP/1.1 101"):
+                self.opened.set_exception(ConnectionError(head.split(b"\r\n")[0].decode()))
+                return
+            self.opened.set_result(None)
+            self.buffer = rest
+        self._frames()
+
+    def _frames(self) -> None:
+        buffer = self.buffer
+        while len(buffer) >= 2:
+            opcode = buffer[0] & 0x0F
+            length = buffer[1] & 0x7F
+            start = 2
+            if length == 126:
+                if len(buffer) < 4:
+                    break
+                length, start = struct.unpack("!H", buffer[2:4])[0], 4
+            elif length == 127:
+                if len(buffer) < 10:
+                    break
+                length, start = struct.unpack("!Q", buffer[2:10])[0], 10
+            if len(buffer) < start + length:
+                break
+            payload = buffer[start : start + length]
+            buffer = buffer[start + length :]
+            if opcode == 0x9:
+                self._send(0xA, payload)
+            elif opcode in (0x1, 0x0):
+                self.listeners.seen(self.number, payload)
+        self.buffer = buffer
+
+    def _send(self, opcode: int, payload: bytes) -> None:
+        mask = os.urandom(4)
+        masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+        assert self.transport is not None and len(payload) < 126
+        self.transport.write(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
+
+
+class Listeners:
+    """Thousands of WebSocket clients in one loop, recording when a marker first reaches each."""
+
+    def __init__(self) -> None:
+        # marker → {socket number: first arrival}; a socket may see a marker more than once.
+        self.arrivals: dict[bytes, dict[int, float]] = {}
+        self.streams: list[RawStream] = []
+        self.changed = asyncio.Event()
+
+    def watch(self, marker: str) -> None:
+        self.arrivals[marker.encode()] = {}
+
+    def seen(self, number: int, payload: bytes) -> None:
+        for marker, arrivals in self.arrivals.items():
+            if marker in payload and number not in arrivals:
+                arrivals[number] = time.perf_counter()
+                self.changed.set()
+
+    async def connect(self, port: int, paths: Iterable[str]) -> None:
+        loop = asyncio.get_running_loop()
+        pending = list(paths)
+        for start in range(0, len(pending), CONNECT_BATCH):
+            batch = []
+            for path in pending[start : start + CONNECT_BATCH]:
+                stream = RawStream(self, len(self.streams), path, f"{HOST}:{port}")
+                self.streams.append(stream)
+                batch.append(stream)
+                await loop.create_connection(lambda stream=stream: stream, HOST, port)
+            await asyncio.gather(*(stream.opened for stream in batch))
+
+    async def wait_for(self, marker: str, count: int, timeout: float = 10.0) -> list[float]:
+        key = marker.encode()
+        deadline = time.perf_counter() + timeout
+        while len(self.arrivals[key]) < count and time.perf_counter() < deadline:
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.changed.wait(), max(0.0, deadline - time.perf_counter())
+                )
+        return list(self.arrivals.pop(key).values())
+
+    async def close(self) -> None:
+        for stream in self.streams:
+            if stream.transport is not None:
+                stream.transport.close()
+        await asyncio.sleep(0.2)
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+
+async def agent_pushes(server: Process, floor: Floor) -> list[float]:
+    """Milliseconds from sending a create to its reservation reaching the chosen agent."""
+    listeners = Listeners()
+    await listeners.connect(
+        server.port,
+        (
+            f"/api/stream/workers/{worker}?token={token}"
+            for worker, token in zip(floor.workers, floor.agent_tokens, strict=True)
+        ),
+    )
+    auth = (floor.account_sid, floor.auth_token)
+    latencies = []
+    try:
+        async with httpx.AsyncClient(base_url=server.url, auth=auth, timeout=30) as http:
+            for index in range(AGENT_SAMPLES + 5):
+                marker = f"bench-task-{index:05d}"
+                listeners.watch(marker)
+                started = time.perf_counter()
+                response = await http.post(
+                    f"/v1/Workspaces/{floor.workspace_sid}/Tasks",
+                    data={
+                        "WorkflowSid": floor.workflow_sid,
+                        "Attributes": json.dumps({"marker": marker}),
+                    },
+                )
+                response.raise_for_status()
+                arrivals = await listeners.wait_for(marker, 1)
+                if arrivals and index >= 5:  # the first few warm the server up
+                    latencies.append((arrivals[0] - started) * 1000)
+    finally:
+        await listeners.close()
+    return latencies
+
+
+async def supervisor_fanout(server: Process, floor: Floor) -> list[float]:
+    """Milliseconds from sending a status change until all 2,000 streams have it."""
+    listeners = Listeners()
+    await listeners.connect(
+        server.port,
+        (
+            f"/api/stream/workspaces/{floor.workspace_sid}?token={token}"
+            for token in floor.supervisor_tokens
+        ),
+    )
+    auth = (floor.account_sid, floor.auth_token)
+    latencies = []
+    try:
+        async with httpx.AsyncClient(base_url=server.url, auth=auth, timeout=30) as http:
+            worker = floor.workers[-1]  # never reserved in the agent scenario
+            for index in range(SUPERVISOR_SAMPLES + 2):
+                activity = floor.offline_sid if index % 2 == 0 else floor.available_sid
+                marker = activity
+                listeners.watch(marker)
+                started = time.perf_counter()
+                response = await http.post(
+                    f"/v1/Workspaces/{floor.workspace_sid}/Workers/{worker}",
+                    data={"ActivitySid": activity},
+                )
+                response.raise_for_status()
+                arrivals = await listeners.wait_for(marker, STREAMS)
+                if len(arrivals) == STREAMS and index >= 2:
+                    latencies.append((max(arrivals) - started) * 1000)
+    finally:
+        await listeners.close()
+    return latencies
+
+
+async def baseline_pushes(server: Process) -> tuple[list[float], list[float]]:
+    listeners = Listeners()
+    await listeners.connect(server.port, (f"/ws/{index}" for index in range(STREAMS)))
+    one: list[float] = []
+    everyone: list[float] = []
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            for index in range(AGENT_SAMPLES + 5):
+                marker = f"plain-one-{index:05d}"
+                listeners.watch(marker)
+                started = time.perf_counter()
+                (await http.post(f"/one/{index}", params={"marker": marker})).raise_for_status()
+                arrivals = await listeners.wait_for(marker, 1)
+                if arrivals and index >= 5:
+                    one.append((arrivals[0] - started) * 1000)
+            for index in range(SUPERVISOR_SAMPLES + 2):
+                marker = f"plain-all-{index:05d}"
+                listeners.watch(marker)
+                started = time.perf_counter()
+                (await http.post("/all", params={"marker": marker})).raise_for_status()
+                arrivals = await listeners.wait_for(marker, STREAMS)
+                if len(arrivals) == STREAMS and index >= 2:
+                    everyone.append((max(arrivals) - started) * 1000)
+    finally:
+        await listeners.close()
+    return one, everyone
+
+
+# ----------------------------------------------------------------------------- entry
+
+
+def _entry(
+    name: str, values: list[float], fraction: float, baseline: list[float], goal_ms: float | None
+) -> dict[str, Any]:
+    value = _percentile(values, fraction) if values else float("nan")
+    reference = _percentile(baseline, fraction) if baseline else None
+    return {
+        "name": name,
+        "value": round(value, 2),
+        "unit": "ms",
+        "baseline": None if reference is None else round(reference, 2),
+        "ratio": None if not reference else round(value / reference, 2),
+        "goal": None if goal_ms is None else f"< {goal_ms:g} ms",
+        "meets": None if goal_ms is None else bool(values) and value < goal_ms,
+    }
+
+
+async def _measure(workdir: Path) -> list[dict[str, Any]]:
+    database_url = f"sqlite:///{workdir / 'desk.db'}"
+    clock = time.perf_counter()
+    floor = await seed(database_url)
+    _log(f"seeded in {time.perf_counter() - clock:.1f} s")
+    atende = Process(
+        [str(ATENDE), "serve", "--host", HOST, "--port", "{port}"],
+        {"ATENDE_DATABASE_URL": database_url},
+        workdir / "atende.log",
+    )
+    plain = Process(
+        [sys.executable, __file__, "--serve-baseline", "{port}"], {}, workdir / "plain.log"
+    )
+    atende.start("/healthz")
+    _log(f"atende up at {time.perf_counter() - clock:.1f} s")
+    try:
+        agents = await agent_pushes(atende, floor)
+        _log(f"agent streams done at {time.perf_counter() - clock:.1f} s")
+        supervisors = await supervisor_fanout(atende, floor)
+        _log(f"supervisor streams done at {time.perf_counter() - clock:.1f} s")
+    finally:
+        atende.stop()
+    plain.start("/ready")
+    try:
+        plain_one, plain_all = await baseline_pushes(plain)
+        _log(f"baseline done at {time.perf_counter() - clock:.1f} s")
+    finally:
+        plain.stop()
+    streams = f"{STREAMS:,}".replace(",", "_")
+    return [
+        _entry(f"desk.task_to_agent_stream.p50 ({streams} agents)", agents, 0.5, plain_one, None),
+        _entry(
+            f"desk.task_to_agent_stream.p99 ({streams} agents)",
+            agents,
+            0.99,
+            plain_one,
+            AGENT_GOAL_MS,
+        ),
+        _entry(
+            f"desk.state_change_to_all_supervisors.p50 ({streams} streams)",
+            supervisors,
+            0.5,
+            plain_all,
+            None,
+        ),
+        _entry(
+            f"desk.state_change_to_all_supervisors.p99 ({streams} streams)",
+            supervisors,
+            0.99,
+            plain_all,
+            SUPERVISOR_GOAL_MS,
+        ),
+    ]
+
+
+def _log(line: str) -> None:
+    print(f"  bench_desk: {line}", file=sys.stderr, flush=True)
+
+
+def run() -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory(prefix="atende-bench-desk-") as directory:
+        return asyncio.run(_measure(Path(directory)))
+
+
+def _serve_baseline(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(baseline_app(), host=HOST, port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--serve-baseline", type=int, default=None)
+    args = parser.parse_args()
+    if args.serve_baseline is not None:
+        _serve_baseline(args.serve_baseline)
+    else:
+        for entry in run():
+            print(json.dumps(entry))
