@@ -95,6 +95,12 @@ def test_admin_runs_an_incident_approves_access_and_reads_the_report(
     expect(page.locator("#incident-status")).to_have_text("Em atendimento")
     screenshot(page, "ops-incident")
 
+    page.get_by_role("link", name="Incidentes").click()
+    listed = page.locator("#incidents-table tr", has_text="WhatsApp fora do ar")
+    expect(listed).to_contain_text("Em atendimento")
+    expect(listed).to_contain_text("Cumprido")
+    screenshot(page, "ops-incidents")
+
     page.get_by_role("link", name="Pedidos de acesso").click()
     row = page.locator("#access-table tr", has_text="rita@example.com")
     row.get_by_label("Papel").select_option("supervisor")
