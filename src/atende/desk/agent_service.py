@@ -37,6 +37,7 @@ from atende.routing.model import Reservation, ReservationStatus, TaskStatus
 from atende.runtime import Runtime
 from atende.taskrouter.event_records import Actor
 from atende.taskrouter.service import TaskRouterService
+from atende.voice.controls import CallService
 
 HELD = frozenset({ReservationStatus.ACCEPTED, ReservationStatus.WRAPPING})
 LIVE_TASK = frozenset({TaskStatus.ASSIGNED, TaskStatus.WRAPPING})
@@ -58,6 +59,7 @@ class AgentDesk:
             raise Problem(403, "Forbidden", "this login has no worker: the desk needs one")
         self.session = session
         self.runtime = runtime
+        self.principal = principal
         self.worker_sid: str = principal.worker_sid
         self.workspace_sid: str = principal.workspace_sid
         self.taskrouter = TaskRouterService(session, runtime, Actor("worker", self.worker_sid))
@@ -215,6 +217,7 @@ class AgentDesk:
         if await repository.wrap_up(task_sid) is not None:
             raise Problem(409, "Conflict", f"task {task_sid} was already wrapped up")
         await self._close_conversation(task_sid, code, note)
+        await self._close_call(task_sid, code, note)
         task = (await self.engine()).tasks.get(task_sid)
         if task is not None and task.assignment_status in LIVE_TASK:
             async with as_problem():
@@ -237,6 +240,17 @@ class AgentDesk:
         if conversation is None or conversation.state == "closed" or hub is None:
             return
         await hub.router.wrap_up(self.session, conversation, code, note or None, self.worker_sid)
+
+    async def _close_call(self, task_sid: str, code: str, note: str) -> None:
+        """A call ends in voice too: it records the disposition and completes the task."""
+        task = (await self.engine()).tasks.get(task_sid)
+        call_sid = task.attributes.get("voice_call_sid") if task else None
+        if not isinstance(call_sid, str) or "voice.config" not in self.runtime.services:
+            return
+        calls = CallService(self.session, self.runtime)
+        call = await calls.call_for(self.principal, call_sid)
+        if call.stage != "ended":
+            await calls.complete(call, code, note or None)
 
 
 def activities(engine: RoutingEngine) -> list[ActivityView]:

@@ -27,6 +27,7 @@ from atende.routing.model import TaskStatus
 from atende.runtime import Runtime
 from atende.taskrouter.event_records import Actor
 from atende.taskrouter.service import TaskRouterService
+from atende.voice.controls import CallService
 
 TRACKER_KEY = "desk.service_level"
 WAITING = (TaskStatus.PENDING.value, TaskStatus.RESERVED.value)
@@ -165,6 +166,12 @@ class SupervisorDesk:
             await hub.router.transfer(
                 self.session, conversation, by, worker_sid=worker_sid, queue_sid=queue_sid
             )
+            return
+        call_sid = task.attributes.get("voice_call_sid")
+        if isinstance(call_sid, str) and "voice.config" in self.runtime.services:
+            calls = CallService(self.session, self.runtime)
+            call = await calls.call_for(self.principal, call_sid)
+            await calls.transfer(call, "cold", worker_sid, queue_sid)
             return
         await self._reroute(workspace_sid, engine, task_sid, queue_sid, worker_sid, by)
 
