@@ -33,6 +33,10 @@ TECHNICAL_ATTRIBUTES = frozenset(
         "type",
         "contact_uri",
         "business_hours",
+        "conference",
+        "customer_number",
+        "direction",
+        "callback",
     }
 )
 
