@@ -351,26 +351,50 @@ async function moveTask(item, value) {
   }
 }
 
+// The chat a supervisor opened keeps growing as messages arrive on the workspace stream.
+let watchedChat = null;
+
+function chatLine(message) {
+  return h(
+    "div",
+    { class: `message ${message.direction}`, dataset: { sid: message.sid } },
+    h("div", { class: "bubble" }, message.text || `[${message.type}]`),
+    h("div", { class: "meta" }, formatTime(message.sent_at)),
+  );
+}
+
 async function readChat(item, slot) {
   try {
     const data = await api("GET", `/api/conversations/${encodeURIComponent(item.conversation_sid)}/messages`);
-    slot.replaceChildren(
-      h(
-        "div",
-        { class: "messages", style: "max-height:260px" },
-        ...data.messages.map((message) =>
-          h("div", { class: `message ${message.direction}` }, h("div", { class: "bubble" }, message.text || `[${message.type}]`), h("div", { class: "meta" }, formatTime(message.sent_at))),
-        ),
-      ),
-    );
+    const list = h("div", { class: "messages", role: "log", "aria-label": t("team.read_chat"), style: "max-height:260px" }, ...data.messages.map(chatLine));
+    slot.replaceChildren(list);
+    list.scrollTop = list.scrollHeight;
+    watchedChat = { sid: item.conversation_sid, list };
   } catch (error) {
     reportError(error);
   }
 }
 
+function followChat(event) {
+  const message = event.data?.message;
+  if (!watchedChat || !message || event.data.conversation_sid !== watchedChat.sid) return;
+  if (!watchedChat.list.isConnected) {
+    watchedChat = null;
+    return;
+  }
+  const existing = watchedChat.list.querySelector(`[data-sid="${CSS.escape(message.sid)}"]`);
+  if (existing) existing.replaceWith(chatLine(message));
+  else watchedChat.list.append(chatLine(message));
+  watchedChat.list.scrollTop = watchedChat.list.scrollHeight;
+}
+
 // ---------- push ----------
 
 function onEvent(event) {
+  if (event.event_type.startsWith("conversation.message.")) {
+    followChat(event);
+    return;
+  }
   refreshQueues();
   const workerSid = event.worker_sid || event.data?.worker_sid;
   if (!workerSid || !state.workers.has(workerSid)) return;
