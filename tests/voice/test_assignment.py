@@ -13,8 +13,8 @@ async def test_an_agent_rejects_then_another_accepts(
 ) -> None:
     await center.set_available("ana")
     caller = await queued_caller(carrier)
-    await center.set_available("bruno")
     rejected = await center.reject("ana")
+    await center.set_available("bruno")
     accepted = await center.accept("bruno")
     assert accepted.task_sid == rejected.task_sid
     [dial] = await center.participant_requests("agent:")
