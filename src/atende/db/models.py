@@ -8,6 +8,7 @@ from atende.desk import models as desk_models
 from atende.events import models as event_models
 from atende.ops import models as ops_models
 from atende.taskrouter import models as taskrouter_models
+from atende.taskrouter import nodes as taskrouter_nodes
 from atende.voice import models as voice_models
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ops_models",
     "protocol_models",
     "taskrouter_models",
+    "taskrouter_nodes",
     "voice_models",
 ]
 

@@ -30,7 +30,7 @@ from atende.routing.engine import RoutingEngine
 from atende.routing.events import RoutingEvent
 from atende.runtime import Runtime
 from atende.sids import new_sid
-from atende.taskrouter import models
+from atende.taskrouter import models, nodes
 from atende.taskrouter.errors import not_found
 from atende.taskrouter.event_records import SYSTEM, Actor, records_for
 from atende.taskrouter.persistence import (
@@ -54,6 +54,9 @@ _COMMITTED = "atende.taskrouter.committed"
 _DELETED = "atende.taskrouter.deleted"
 _POISONED = "atende.taskrouter.savepoint-rolled-back"
 MAX_SLEEP = 30.0
+# Several nodes: how often the lease holder catches up, and others try to take the lease.
+SHARED_POLL = 1.0
+LEASE_RETRY = 2.0
 _CLAIM_SQLITE_WRITER = text("UPDATE taskrouter_workspaces SET sid = sid WHERE 1 = 0")
 
 
@@ -81,6 +84,8 @@ class WorkspaceRouting:
     engine: RoutingEngine
     realtime: RealtimeCounters
     webhook: WebhookTarget | None = None
+    version: int = 0
+    """The workspace's routing version this engine was built from (several nodes only)."""
     assignment_callbacks: dict[str, str] = field(default_factory=dict)
     """Workflow SID -> AssignmentCallbackUrl, for workflows that have one."""
     stored_reservations: set[str] = field(default_factory=set)
@@ -142,6 +147,8 @@ class RoutingManager:
     ) -> None:
         engine = state.engine
         changes = engine.drain_changes()
+        if nodes.is_shared(session) and (events or any(changes)):
+            state.version = await nodes.bump_version(session, state.sid)
         state.realtime.observe(engine, changes)
         await save_changes(
             session,
@@ -192,6 +199,8 @@ class RoutingManager:
             )
         )
         state.assignment_callbacks = {sid: url for sid, url in workflows if url}
+        if nodes.is_shared(session):
+            state.version = await nodes.current_version(session, workspace_sid)
         self._workspaces[workspace_sid] = state
         session.info.setdefault(_DIRTY, set()).add(workspace_sid)
         await self._write(session, state, catch_up, SYSTEM)
@@ -223,6 +232,17 @@ class RoutingManager:
         lock = self._locks.setdefault(workspace_sid, asyncio.Lock())
         await lock.acquire()
         held.add(workspace_sid)
+        if nodes.is_shared(session):
+            await self._catch_up_with_other_nodes(session, workspace_sid)
+
+    async def _catch_up_with_other_nodes(self, session: AsyncSession, workspace_sid: str) -> None:
+        """Serialise with the other nodes, and forget an engine another node has moved on."""
+        await nodes.lock_workspace(session, workspace_sid)
+        state = self._workspaces.get(workspace_sid)
+        if state is not None and state.version != await nodes.current_version(
+            session, workspace_sid
+        ):
+            del self._workspaces[workspace_sid]
 
     def _install_hooks(self, session: AsyncSession) -> None:
         sync_session = session.sync_session
@@ -286,16 +306,29 @@ class RoutingManager:
                 log.exception("advancing the timers of workspace %s failed", sid)
 
     async def run_timers(self) -> None:
-        """The background job: sleep until the earliest deadline, advance, repeat."""
-        while True:
-            self._wake.clear()
-            await self._reload_dropped()
-            await self.advance_due()
-            deadline = self.next_deadline()
-            wait = MAX_SLEEP if deadline is None else min(MAX_SLEEP, deadline - self.clock())
-            if wait > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
+        """The background job: while this node holds the timers lease, sleep until the
+        earliest deadline, advance, repeat."""
+        lease = nodes.TimersLease(self.runtime.engine)
+        try:
+            while True:
+                if not await lease.held():
+                    await asyncio.sleep(LEASE_RETRY)
+                    continue
+                if lease.shared:
+                    # Other nodes change workspaces too: catch up with them before sleeping.
+                    await self.load_all()
+                self._wake.clear()
+                await self._reload_dropped()
+                await self.advance_due()
+                deadline = self.next_deadline()
+                wait = MAX_SLEEP if deadline is None else min(MAX_SLEEP, deadline - self.clock())
+                if lease.shared:
+                    wait = min(wait, SHARED_POLL)
+                if wait > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), wait)
+        finally:
+            await lease.release()
 
     async def _reload_dropped(self) -> None:
         """Workspaces dropped after a failed transaction must keep their timers running."""

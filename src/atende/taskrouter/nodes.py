@@ -1,0 +1,130 @@
+"""Several nodes on one PostgreSQL database: who may change a workspace, and who runs timers.
+
+Each node keeps engines in memory. On PostgreSQL every routing command first takes the
+workspace's transaction-scoped advisory lock, so commands from all nodes are serialised, then
+compares the workspace's routing version with the one its engine was built from: if another node
+changed the workspace since, the engine is rebuilt from the database before the command runs.
+Every command bumps the version in the same transaction.
+
+Timers fire on one node only: the holder of a session-level advisory lock (the lease). When that
+node dies its connection closes, PostgreSQL releases the lock, and another node takes the lease
+and reloads every workspace, so deadlines that fell due meanwhile fire at once. SQLite is a
+single-node database, so there the node always holds the lease and no version is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlalchemy import String, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from atende.db.base import Base
+
+log = logging.getLogger(__name__)
+
+# Arbitrary constant shared by every node: "the timers of all workspaces".
+TIMERS_LEASE_KEY = 0x41_74_65_6E_64_65_54_4D  # "AtendeTM"
+
+
+class RoutingVersion(Base):
+    __tablename__ = "taskrouter_routing_versions"
+
+    workspace_sid: Mapped[str] = mapped_column(String(34), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
+def is_shared(session: AsyncSession) -> bool:
+    """Only PostgreSQL is shared by several nodes."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _lock_key(workspace_sid: str) -> int:
+    return int.from_bytes(hashlib.sha256(workspace_sid.encode()).digest()[:8], "big", signed=True)
+
+
+async def lock_workspace(session: AsyncSession, workspace_sid: str) -> None:
+    """Held until the transaction ends; other nodes' commands on this workspace wait."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(workspace_sid)}
+    )
+
+
+async def current_version(session: AsyncSession, workspace_sid: str) -> int:
+    result = await session.execute(
+        select(RoutingVersion.version).where(RoutingVersion.workspace_sid == workspace_sid)
+    )
+    return result.scalar_one_or_none() or 0
+
+
+async def versions(session: AsyncSession, workspace_sids: list[str]) -> dict[str, int]:
+    result = await session.execute(
+        select(RoutingVersion.workspace_sid, RoutingVersion.version).where(
+            RoutingVersion.workspace_sid.in_(workspace_sids)
+        )
+    )
+    found = {sid: version for sid, version in result.tuples()}
+    return {sid: found.get(sid, 0) for sid in workspace_sids}
+
+
+async def bump_version(session: AsyncSession, workspace_sid: str) -> int:
+    statement = (
+        insert(RoutingVersion)
+        .values(workspace_sid=workspace_sid, version=1)
+        .on_conflict_do_update(
+            index_elements=[RoutingVersion.workspace_sid],
+            set_={"version": RoutingVersion.version + 1},
+        )
+        .returning(RoutingVersion.version)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+class TimersLease:
+    """The right to fire timers, held on a connection of its own for as long as it lives."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._connection: AsyncConnection | None = None
+
+    @property
+    def shared(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    async def held(self) -> bool:
+        """True if this node holds the lease, trying to take it if nobody does."""
+        if not self.shared:
+            return True
+        if self._connection is not None:
+            try:
+                await self._connection.execute(text("SELECT 1"))
+                return True
+            except Exception:
+                log.warning("lost the connection holding the timers lease")
+                await self.release()
+        connection = await self.engine.connect()
+        try:
+            # Autocommit: the lease connection must never sit idle inside a transaction.
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            taken = await connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": TIMERS_LEASE_KEY}
+            )
+        except Exception:
+            await connection.close()
+            raise
+        if not taken:
+            await connection.close()
+            return False
+        self._connection = connection
+        log.info("this node now fires the routing timers")
+        return True
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            try:
+                await connection.close()
+            except Exception:
+                log.debug("closing the lease connection failed", exc_info=True)
