@@ -68,3 +68,11 @@ async def test_unknown_calendar_counts_as_open() -> None:
     runner = FlowRunner(calendars={}, clock=lambda: SUNDAY)
     step = await runner.advance(load_default_flow(), FlowState.begin(CALLER), act.Start())
     assert step.state.attributes["business_hours"] is True
+
+
+async def test_the_always_open_calendar_is_open_on_holidays() -> None:
+    document = load_default_flow().nodes
+    assert document["horario"].calendar == "atendimento"  # type: ignore[union-attr]
+    runner = FlowRunner(clock=lambda: CHRISTMAS_MORNING)
+    assert runner.calendars["24x7"].is_open(CHRISTMAS_MORNING)
+    assert not runner.calendars["atendimento"].is_open(CHRISTMAS_MORNING)

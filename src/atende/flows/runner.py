@@ -19,7 +19,7 @@ from atende.db.base import utcnow
 from atende.flows import actions as act
 from atende.flows.interpreter import FlowState, Step, advance
 from atende.flows.model import Flow
-from atende.ops.calendar import BusinessCalendar, WorkingHours, nine_to_five
+from atende.ops.calendar import BusinessCalendar, WorkingHours, around_the_clock, nine_to_five
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,14 @@ MAX_EFFECTS = 16
 
 
 def default_calendars() -> dict[str, BusinessCalendar]:
-    """ "atendimento": Monday to Saturday 08:00-20:00 in São Paulo, closed on public holidays."""
+    """By name: "atendimento" (Monday to Saturday 08:00-20:00 in São Paulo, closed on public
+    holidays), "9x5" (the support contract's hours) and "24x7" (always open)."""
     hours = WorkingHours(opens=time(8), closes=time(20), weekdays=frozenset(range(6)))
-    return {"atendimento": nine_to_five(hours=hours), "9x5": nine_to_five()}
+    return {
+        "atendimento": nine_to_five(hours=hours),
+        "9x5": nine_to_five(),
+        "24x7": around_the_clock(),
+    }
 
 
 class FlowRunner:

@@ -18,6 +18,7 @@ import secrets
 import httpx
 
 from atende.channels.sandbox_voice import CallerMix, SandboxCallers, SandboxCarrier
+from atende.flows.default import default_flow
 from atende.runtime import Runtime
 from atende.voice.channels import ChannelService
 from atende.voice.models import VoiceChannel
@@ -89,8 +90,12 @@ async def ensure_sandbox_channel(
         service = ChannelService(session)
         channel = await service.repo.channel_by_number(number)
         if channel is None:
+            flow = default_flow("voice")
+            # Simulated callers phone at any hour; the demo should not sit out of hours.
+            flow["nodes"]["horario"]["calendar"] = "24x7"
             channel = await service.create(
                 name="Sandbox (simulação)",
+                flow=flow,
                 kind="sandbox",
                 phone_number=number,
                 account_sid="AC" + secrets.token_hex(16),
