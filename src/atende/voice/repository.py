@@ -72,10 +72,8 @@ class VoiceRepository:
         result = await self.session.execute(select(VoiceChannel).order_by(VoiceChannel.name))
         return result.scalars().all()
 
-    async def first_channel(self, kind: str | None = None) -> VoiceChannel | None:
+    async def first_channel(self) -> VoiceChannel | None:
         query = select(VoiceChannel).order_by(VoiceChannel.created_at).limit(1)
-        if kind is not None:
-            query = query.where(VoiceChannel.kind == kind)
         return (await self.session.execute(query)).scalar_one_or_none()
 
     # ------------------------------------------------------------------- calls
@@ -100,16 +98,6 @@ class VoiceRepository:
                 return call
         return None
 
-    async def call_by_customer_leg(self, call_sid: str) -> Call | None:
-        result = await self.session.execute(select(Call).where(Call.customer_call_sid == call_sid))
-        return result.scalar_one_or_none()
-
-    async def call_by_conference(self, conference_sid: str) -> Call | None:
-        result = await self.session.execute(
-            select(Call).where(Call.conference_sid == conference_sid)
-        )
-        return result.scalar_one_or_none()
-
     async def list_calls(
         self, *, worker_sid: str | None = None, active: bool | None = None, limit: int = 100
     ) -> Sequence[Call]:
@@ -121,10 +109,6 @@ class VoiceRepository:
         elif active is False:
             query = query.where(Call.stage == "ended")
         return (await self.session.execute(query)).scalars().all()
-
-    async def calls_in_stages(self, stages: Sequence[str]) -> Sequence[Call]:
-        result = await self.session.execute(select(Call).where(Call.stage.in_(stages)))
-        return result.scalars().all()
 
     async def waiting_calls_to_act_on(self) -> list[tuple[str, str, str | None, str | None, str]]:
         """Calls still waiting whose stored routing state asks for action: (call, task,
@@ -275,12 +259,6 @@ class VoiceRepository:
 
     async def reservation(self, reservation_sid: str) -> tr.Reservation | None:
         return await self.session.get(tr.Reservation, reservation_sid)
-
-    async def reservations_of_task(self, task_sid: str) -> Sequence[tr.Reservation]:
-        result = await self.session.execute(
-            select(tr.Reservation).where(tr.Reservation.task_sid == task_sid)
-        )
-        return result.scalars().all()
 
     async def workflow(self, workflow_sid: str) -> tr.Workflow | None:
         return await self.session.get(tr.Workflow, workflow_sid)
