@@ -58,7 +58,7 @@ async def seed(runtime: Runtime, extra_workers: int = 0) -> ContactCenter:
             if unique_name not in channels:
                 await service.create_task_channel(sid, name, unique_name)
         queues = {}
-        for queue in company.QUEUES:
+        for queue in company.ALL_QUEUES:
             row = await service.create_task_queue(
                 sid, queue.name, target_workers=queue.target_workers
             )

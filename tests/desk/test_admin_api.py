@@ -122,7 +122,7 @@ async def test_a_workflow_is_dry_run_and_refused_when_broken(
             json={"configuration": configuration, "task_attributes": {"motivo": "cotacao_vida"}},
         )
         steps = [step["queue_name"] for step in verdict.json()["steps"]]
-        assert steps == ["Vendas Vida", "Relacionamento"]
+        assert steps == ["Todos os agentes", "Vendas Vida", "Relacionamento"]
         broken = json.loads(configuration)
         broken["task_routing"]["filters"][0]["expression"] = "motivo =="
         refused = await admin.patch(

@@ -117,6 +117,14 @@ async def test_each_page_checks_the_role(app: FastAPI, client: httpx.AsyncClient
         assert "Acesso não permitido" in refused.text
 
 
+async def test_the_agent_desk_needs_a_worker(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await add_user(app, "bia@corretora.com.br", Role.SUPERVISOR)
+    await sign_in(client, "bia@corretora.com.br")
+    refused = await client.get("/agent")
+    assert refused.status_code == 403
+    assert "não está ligado a um agente" in refused.text
+
+
 async def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from atende.demo.company import QUEUES, workflow_configuration
+from atende.demo.company import ALL_QUEUES, workflow_configuration
 from atende.desk.workflow_check import check_expression, dry_run
 
-QUEUE_SIDS = {queue.key: "WQ" + str(index) * 32 for index, queue in enumerate(QUEUES)}
-NAMES = {QUEUE_SIDS[queue.key]: queue.name for queue in QUEUES}
+QUEUE_SIDS = {queue.key: "WQ" + str(index) * 32 for index, queue in enumerate(ALL_QUEUES)}
+NAMES = {QUEUE_SIDS[queue.key]: queue.name for queue in ALL_QUEUES}
 CONFIGURATION = workflow_configuration(QUEUE_SIDS)
 
 
@@ -22,8 +22,13 @@ def test_a_broken_expression_points_at_the_problem() -> None:
 def test_dry_run_names_the_queue_and_its_fallback() -> None:
     verdict = dry_run(CONFIGURATION, {"motivo": "cotacao_auto"}, NAMES)
     assert verdict.valid
-    assert [step.queue_name for step in verdict.steps] == ["Vendas Auto", "Relacionamento"]
-    assert verdict.steps[0].timeout == 60
+    # First the customer's previous agent (skipped for a new customer), then the specialists.
+    assert [step.queue_name for step in verdict.steps] == [
+        "Todos os agentes",
+        "Vendas Auto",
+        "Relacionamento",
+    ]
+    assert verdict.steps[1].timeout == 60
 
 
 def test_dry_run_of_an_unmatched_task_uses_the_default_filter() -> None:

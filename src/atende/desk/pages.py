@@ -81,11 +81,18 @@ def _desk_page(
     role: Role,
     template: str,
     page: str,
+    *,
+    needs_worker: bool = False,
 ) -> Response:
     principal = viewer.principal
     if principal is None:
         return _to_login(request)
+    refusal = None
     if not principal.at_least(role):
+        refusal = "forbidden.body"
+    elif needs_worker and not principal.worker_sid:
+        refusal = "forbidden.no_worker"
+    if refusal is not None:
         return render(
             request,
             "forbidden.html",
@@ -93,7 +100,7 @@ def _desk_page(
             status_code=403,
             viewer=viewer,
             page="forbidden",
-            config=_page_config(viewer, runtime),
+            reason=refusal,
         )
     return render(
         request,
@@ -139,7 +146,9 @@ async def login_page(
 
 @router.get("/agent")
 async def agent_page(request: Request, viewer: ViewerDep, runtime: RuntimeDep) -> Response:
-    return _desk_page(request, viewer, runtime, Role.AGENT, "agent.html", "agent")
+    return _desk_page(
+        request, viewer, runtime, Role.AGENT, "agent.html", "agent", needs_worker=True
+    )
 
 
 @router.get("/supervisor")
