@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from atende.db.base import utcnow
+from atende.taskrouter.service import TaskRouterService
 from atende.voice import jobs
 from atende.voice.config import VoiceConfig
 from atende.voice.models import Recording
@@ -242,3 +243,27 @@ def test_voice_policy_comes_from_the_environment_and_keeps_recordings_ninety_day
     assert VoiceConfig.from_env({}).recording_retention_days == 90
     with pytest.raises(ValueError, match="90"):
         VoiceConfig.from_env({"ATENDE_VOICE_RECORDING_RETENTION_DAYS": "30"})
+
+
+async def test_click_to_call_and_transfers_need_a_workflow_that_can_target_an_agent(
+    center: ContactCenter, carrier: Carrier, client: httpx.AsyncClient
+) -> None:
+    _, call, _ = await connected_call(center, carrier)
+    plain = {"task_routing": {"default_filter": {"queue": center.general_queue}}}
+    async with center.runtime.sessions() as session:
+        await TaskRouterService(session, center.runtime).update_workflow(
+            center.workspace_sid, center.workflow_sid, configuration=json.dumps(plain)
+        )
+        await session.commit()
+    placed = await client.post(
+        "/api/calls", json={"to": "11 98888-7777"}, headers=center.headers("ana")
+    )
+    assert placed.status_code == 409
+    assert "transfer_filters" in placed.json()["detail"]
+    moved = await client.post(
+        f"/api/calls/{call.sid}/transfer",
+        json={"worker_sid": center.workers["bruno"]},
+        headers=center.headers("ana"),
+    )
+    assert moved.status_code == 409
+    assert len(await center.tasks()) == 1

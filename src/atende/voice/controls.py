@@ -10,6 +10,7 @@ other work: a transfer creates a task that targets an agent (`target_worker`) or
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -114,6 +115,7 @@ class CallService(CallbackService):
         }
         extra = {**keep, **target, "transfer": kind, "transferred_from": call.worker_sid}
         assert call.workspace_sid is not None and call.workflow_sid is not None
+        await self._require_route(call.workflow_sid, next(iter(target)))
         task_sid = await self.routing.create_task(
             call.workspace_sid, call.workflow_sid, self._task_attributes(call, extra)
         )
@@ -342,6 +344,9 @@ class CallService(CallbackService):
             queued_at=now,
             updated_at=now,
         )
+        if call.workflow_sid is None:
+            raise Problem(409, "No workflow", "this voice channel routes to no workflow")
+        await self._require_route(call.workflow_sid, "target_worker")
         call.protocol = await issue_protocol(self.session, "voice", reference=call.sid, at=now)
         self.session.add(call)
         try:
@@ -352,6 +357,18 @@ class CallService(CallbackService):
             raise Problem(409, "No workflow", "this voice channel routes to no workflow") from exc
         await emit(self.session, call, "outbound", f"Agent {principal.worker_sid} calls {number}")
         return call
+
+    async def _require_route(self, workflow_sid: str, attribute: str) -> None:
+        """A task aimed at an agent or queue needs a workflow filter on `attribute`; without
+        one, routing would hand it to whoever its other filters pick."""
+        workflow = await self.repo.workflow(workflow_sid)
+        if workflow is None or attribute not in _filter_expressions(workflow.configuration):
+            raise Problem(
+                409,
+                "Workflow cannot target",
+                f"workflow {workflow_sid} has no filter on {attribute}; add the filters of "
+                "atende.voice.routing.transfer_filters to it",
+            )
 
     async def _outbound_channel(self, channel_sid: str | None) -> VoiceChannel:
         channel = (
@@ -381,6 +398,15 @@ class CallService(CallbackService):
             VoiceGrant(outgoing_application_sid=channel.twiml_app_sid, incoming_allow=True)
         )
         return {"token": token.to_jwt(), "identity": identity, "ttl": TOKEN_TTL_SECONDS}
+
+
+def _filter_expressions(configuration: str) -> str:
+    try:
+        document = json.loads(configuration)
+        filters = document["task_routing"].get("filters") or []
+        return " ".join(str(item.get("expression", "")) for item in filters)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ""
 
 
 def _client_identity(attributes: Mapping[str, Any]) -> str | None:
