@@ -35,7 +35,9 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-DbSession = Annotated[AsyncSession, Depends(get_db)]
+# scope="function": the commit happens before the response is sent, so a client that got its
+# answer always finds the change stored (durable before acknowledged).
+DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
 async def optional_principal(request: Request, session: DbSession) -> Principal | None:

@@ -28,7 +28,7 @@ async def test_seed_creates_the_company_and_is_idempotent(app: FastAPI, tmp_path
                 )
             )
         ).scalars()
-        assert sorted(queues) == sorted(queue.name for queue in company.QUEUES)
+        assert sorted(queues) == sorted(queue.name for queue in company.ALL_QUEUES)
         users = await session.scalar(select(func.count()).select_from(User))
         assert users == len(company.AGENTS) + len(company.STAFF)
         principal = await AuthService(session).check_account(first.account_sid, first.auth_token)
@@ -56,3 +56,24 @@ async def test_an_auto_quote_is_offered_to_an_auto_seller(app: FastAPI, tmp_path
     assert queue is not None and queue.friendly_name == "Vendas Auto"
     assert worker is not None and "auto" in worker.attributes
     assert worker.sid in setup.simulated_workers
+
+
+async def test_a_returning_customer_goes_to_the_agent_who_served_them(
+    app: FastAPI, tmp_path: Path
+) -> None:
+    runtime = app.state.runtime
+    setup = await seed(runtime, tmp_path / "demo.json")
+    joao = next(sid for sid, name in setup.simulated_workers.items() if name == "João Pereira")
+    async with runtime.sessions() as session:
+        service = TaskRouterService(session, runtime)
+        task = await service.create_task(
+            setup.workspace_sid,
+            setup.workflow_sid,
+            {"motivo": "cotacao_auto", "known_worker_sid": joao},
+            "whatsapp",
+        )
+        await session.commit()
+        reservation = (
+            await session.execute(select(tr.Reservation).where(tr.Reservation.task_sid == task.sid))
+        ).scalar_one()
+    assert reservation.worker_sid == joao

@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from atende.messaging.routing import known_agent_first
+from atende.voice.routing import transfer_filters
+
 WORKSPACE_NAME = "Corretora Demo"
 DEMO_PASSWORD = "atende-demo"
 DEMO_DOMAIN = "corretora.example"
@@ -60,13 +63,24 @@ ROUTES: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
+EVERYONE = Queue("todos", "Todos os agentes", "1==1")
+"""Where transfers to a named agent and returning customers' own agents are reached."""
+ALL_QUEUES = (*QUEUES, EVERYONE)
+
+
 def workflow_configuration(queue_sids: dict[str, str]) -> str:
-    """TaskRouter workflow JSON: a filter per motive, 60 s on the specialists, then the fallback."""
-    filters = []
+    """TaskRouter workflow JSON: transfers first; then per motive, the customer's previous agent
+    (if any) for two minutes, the specialists for a minute, then the fallback queue."""
+    everyone = queue_sids[EVERYONE.key]
+    by_name = {queue.name: queue_sids[queue.key] for queue in QUEUES}
+    filters = transfer_filters(by_name, everyone)
     for expression, primary, fallback in ROUTES:
-        targets: list[dict[str, object]] = [{"queue": queue_sids[primary]}]
+        targets: list[dict[str, object]] = [
+            known_agent_first(everyone),
+            {"queue": queue_sids[primary]},
+        ]
         if fallback is not None:
-            targets[0]["timeout"] = 60
+            targets[-1]["timeout"] = 60
             targets.append({"queue": queue_sids[fallback]})
         filters.append(
             {

@@ -108,7 +108,7 @@ async def seed(runtime: Runtime, saved: Path) -> DemoSetup:
             queue.key: (
                 await service.create_task_queue(ws, queue.name, target_workers=queue.target_workers)
             ).sid
-            for queue in company.QUEUES
+            for queue in company.ALL_QUEUES
         }
         workflow = await service.create_workflow(
             ws,

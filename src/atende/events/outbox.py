@@ -49,9 +49,10 @@ class OutboxDispatcher:
         async with httpx.AsyncClient(timeout=TIMEOUT) as client:
             self._client = client
             while True:
+                # Cleared before delivering, so a wake-up that arrives meanwhile is kept.
+                self._wake.clear()
                 sent = await self.deliver_due()
                 if sent < BATCH:
-                    self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 

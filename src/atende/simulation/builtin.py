@@ -76,10 +76,10 @@ def _shifts(pattern: tuple[tuple[str, str], ...]) -> tuple[Shift, ...]:
 
 def demo_scenario(contacts_per_day: float = DEMO_CONTACTS_PER_DAY) -> Scenario:
     """The demo broker's queues, workflow and ten agents on a weekday from 08:00 to 20:00."""
-    queue_sids = {queue.key: stable_sid("WQ", f"demo:{queue.key}") for queue in company.QUEUES}
+    queue_sids = {queue.key: stable_sid("WQ", f"demo:{queue.key}") for queue in company.ALL_QUEUES}
     queues = tuple(
         QueueSpec(queue_sids[queue.key], queue.name, queue.target_workers)
-        for queue in company.QUEUES
+        for queue in company.ALL_QUEUES
     )
     channels = tuple(
         ChannelSpec(name, friendly, capacity, SERVICE_LEVEL_SECONDS.get(name, 60.0))
