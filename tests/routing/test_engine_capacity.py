@@ -63,6 +63,27 @@ def test_a_multi_reserved_task_waits_again_only_when_every_offer_ended(center: C
     assert center.engine.tasks[task].assignment_status is TaskStatus.PENDING
 
 
+def test_a_rerouted_multi_reserved_task_leaves_a_freed_worker_to_its_better_task() -> None:
+    center = Center(multi_task=False)
+    everyone = center.queue("all", max_reserved=2)
+    sales = center.queue("sales", "skills HAS 'sales'")
+    plain = center.simple_workflow(everyone, "plain")
+    urgent = center.workflow(
+        "urgent", {"task_routing": {"default_filter": {"queue": sales, "priority": 5}}}
+    )
+    ana = center.worker("ana", {"skills": []})
+    bia = center.worker("bia", {"skills": ["sales"]})
+    routine = center.task(plain, {"type": "claim"})
+    assert {r.worker_sid for r in center.reservations(routine)} == {ana, bia}
+    better = center.task(urgent, {"type": "sales"})
+    assert center.engine.tasks[better].assignment_status is TaskStatus.PENDING
+
+    center.engine.update_task(routine, attributes={"type": "sales"})  # offers canceled, rerouted
+
+    assert center.assigned_worker(routine) == ana
+    assert center.assigned_worker(better) == bia
+
+
 def test_a_reservation_timeout_moves_the_worker_to_the_timeout_activity_and_reroutes(
     center: Center,
 ) -> None:

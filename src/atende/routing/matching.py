@@ -9,6 +9,10 @@ After every command the engine matches whatever the command made possible (:meth
 2. tasks that entered a step look for free workers of it; finding none, the step's ``skip_if``
    may move them on ("skip only if no reservation is created immediately").
 
+A task found in (1) may be offered to several workers at once (``max_reserved_workers``) or to a
+worker other than the one that found it; a worker who can take a better waiting task is left
+out of that offer, so that it takes the better task when its own turn comes.
+
 After (1) no free worker is eligible for any waiting task, which is why (2) can offer a task to
 the first free eligible worker without passing over a better task.
 """
@@ -69,25 +73,38 @@ class Matcher(WorkflowWalk):
                 self._enqueue(slot)
             return
 
-    def _reserve_workers(self, slot: TaskSlot, now: float, events: list[RoutingEvent]) -> bool:
-        """Offer the task to the best free workers of its step; False if there are none."""
+    def _reserve_workers(
+        self,
+        slot: TaskSlot,
+        now: float,
+        events: list[RoutingEvent],
+        spare_better_off: bool = False,
+    ) -> bool:
+        """Offer the task to the best free workers of its step; False if there are none.
+        ``spare_better_off`` leaves out the workers who can take a better waiting task."""
         task = slot.task
         target = slot.target
         assert target is not None
         state = self._queues[target.queue_sid]
         limit = state.queue.max_reserved_workers
         if target.restricted or target.order_by is not None:
-            chosen = self._choose_workers(slot, target, state, limit)
+            chosen = self._choose_workers(slot, target, state, limit, spare_better_off)
         else:
             line = state.ready.get(task.task_channel_sid)
             if line is None:
                 line = self._ready_line(state, task.task_channel_sid)
             chosen = []
+            spared = []
             while len(chosen) < limit:
                 entry = line.pop()
                 if entry is None:
                     break
-                chosen.append(entry[SLOT])
+                if spare_better_off and self._better_task_waits(entry[SLOT], slot):
+                    spared.append(entry)
+                else:
+                    chosen.append(entry[SLOT])
+            for entry in spared:
+                line.push(entry)
         if not chosen:
             return False
         if slot.queued_in is not None:
@@ -99,7 +116,12 @@ class Matcher(WorkflowWalk):
         return True
 
     def _choose_workers(
-        self, slot: TaskSlot, target: WorkflowTarget, state: QueueState, limit: int
+        self,
+        slot: TaskSlot,
+        target: WorkflowTarget,
+        state: QueueState,
+        limit: int,
+        spare_better_off: bool,
     ) -> list[WorkerSlot]:
         """The slow path, for steps with an expression, a known worker or an ``order_by``."""
         channel_sid = slot.task.task_channel_sid
@@ -110,7 +132,11 @@ class Matcher(WorkflowWalk):
             members = list(state.members.values())
         candidates = []
         for member in members:
-            if self._is_ready(member, channel_sid) and self._admits(slot, target, member):
+            if (
+                self._is_ready(member, channel_sid)
+                and self._admits(slot, target, member)
+                and not (spare_better_off and self._better_task_waits(member, slot))
+            ):
                 worker = member.worker
                 order = (
                     () if target.order_by is None else target.order_by.sort_key(worker.attributes)
@@ -159,12 +185,14 @@ class Matcher(WorkflowWalk):
         """Give a worker who just became free the best waiting tasks it may take.
 
         A task that only entered its step during this command goes to whichever free worker
-        idled longest, which may be another one: it was never offered to the others.
+        idled longest, which may be another one: it was never offered to the others. Workers
+        who can take a better task are left out of that offer, even when they have not had their
+        turn yet (they are free only since this command).
         """
         while (entry := self._best_task_for(worker_slot)) is not None:
             slot = entry[4]
             if slot.dirty:
-                reserved = self._reserve_workers(slot, now, events)
+                reserved = self._reserve_workers(slot, now, events, spare_better_off=True)
                 assert reserved, "this very worker is free and eligible"
                 continue
             task = slot.task
@@ -174,10 +202,27 @@ class Matcher(WorkflowWalk):
             state = self._queues[task.queue_sid]  # type: ignore[index]
             self._reserve(slot, worker_slot, state, now, events)
 
-    def _best_task_for(self, worker_slot: WorkerSlot) -> WaitingEntry | None:
+    def _better_task_waits(self, worker_slot: WorkerSlot, slot: TaskSlot) -> bool:
+        """Whether the worker can take a waiting task that goes before this (queued) one.
+
+        With multitasking only the task's channel competes: a task of another channel takes
+        capacity the offer leaves untouched.
+        """
+        channel_sid = slot.task.task_channel_sid if self._settings.multi_task_enabled else None
+        best = self._best_task_for(worker_slot, channel_sid)
+        queued = slot.queued
+        return best is not None and queued is not None and best < queued
+
+    def _best_task_for(
+        self, worker_slot: WorkerSlot, only_channel: str | None = None
+    ) -> WaitingEntry | None:
         best: WaitingEntry | None = None
         for channel_sid, waiting_count in self._waiting_by_channel.items():
-            if not waiting_count or not self._is_ready(worker_slot, channel_sid):
+            if (
+                not waiting_count
+                or (only_channel is not None and channel_sid != only_channel)
+                or not self._is_ready(worker_slot, channel_sid)
+            ):
                 continue
             for state in worker_slot.queues.values():
                 waiting = state.waiting.get(channel_sid)
