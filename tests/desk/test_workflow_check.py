@@ -28,6 +28,7 @@ def test_dry_run_names_the_queue_and_its_fallback() -> None:
         "Vendas Auto",
         "Relacionamento",
     ]
+    assert verdict.steps[0].known_worker == "task.known_worker_sid"
     assert verdict.steps[1].timeout == 60
 
 

@@ -3,6 +3,8 @@ dry-run, a new wrap-up code; and the same screens in English."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -26,13 +28,18 @@ def test_an_administrator_checks_a_workflow_and_adds_a_disposition(
     expect(page.locator("#workflow-check")).to_have_text("Configuração válida.")
     original = editor.input_value()
     editor.fill(original.replace("motivo == 'cotacao_auto'", "motivo == "))
-    expect(page.locator("#workflow-check")).to_contain_text("task_routing.filters[0].expression")
+    expect(page.locator("#workflow-check")).to_have_text(
+        re.compile(r"^task_routing\.filters\[\d+\]\.expression: .*'=='")
+    )
     expect(editor).to_have_attribute("aria-invalid", "true")
     editor.fill(original)
     expect(page.locator("#workflow-check")).to_have_text("Configuração válida.")
     page.get_by_label("Atributos da tarefa").fill('{"motivo": "cotacao_vida"}')
-    expect(page.locator("#dry-run-result")).to_contain_text("Vendas Vida")
-    expect(page.locator("#dry-run-result li")).to_have_count(2)
+    steps = page.locator("#dry-run-result li")
+    expect(steps).to_have_count(3)
+    expect(steps.nth(0)).to_contain_text("só o agente indicado em task.known_worker_sid")
+    expect(steps.nth(1)).to_contain_text("Vendas Vida")
+    expect(steps.nth(2)).to_contain_text("Relacionamento")
     screenshot(page, "admin-workflow")
 
     page.get_by_role("link", name="Resultados de atendimento").click()

@@ -2,10 +2,7 @@
 
 The sign-in page itself belongs to the desk; these routes only take its form and answer with
 a redirect, carrying a short error code (`?error=invalid`) the page turns into words in the
-reader's language.
-
-Each route commits before answering: the browser follows the redirect at once, and the session
-dependency would otherwise commit only after the response has gone out."""
+reader's language."""
 
 from __future__ import annotations
 
@@ -104,10 +101,8 @@ async def sign_in(
     try:
         user, token = await auth.sign_in(email, password)
     except AuthError:
-        # The failed attempt was counted; keep it even though we answer with a redirect.
-        await session.commit()
+        # The failed attempt was counted; the request's commit keeps it.
         return _login_redirect(await _failure_reason(session, email), email, target)
-    await session.commit()
     return _signed_in(runtime, user, token, target)
 
 
@@ -129,7 +124,6 @@ async def sign_out(request: Request, session: DbSession, principal: OptionalPrin
     cookie = request.cookies.get(SESSION_COOKIE)
     if principal is not None and cookie:
         await AuthService(session).sign_out(cookie)
-        await session.commit()
     return _signed_out()
 
 
@@ -138,7 +132,6 @@ async def sign_out_everywhere(session: DbSession, principal: OptionalPrincipal) 
     """Ends every session of this person: the lost laptop, the shared PC, this browser."""
     if principal is not None and principal.user_id is not None:
         await AuthService(session).sign_out_everywhere(principal.user_id)
-        await session.commit()
     return _signed_out()
 
 
@@ -203,7 +196,6 @@ async def sso_callback(
     if user is None or not user.active:
         return _login_redirect("unknown", identity.email)
     token = await AuthService(session).open_session(user)
-    await session.commit()
     response = _signed_in(runtime, user, token, safe_next(flow.get("next")))
     response.delete_cookie(FLOW_COOKIE, path="/login/sso")
     return response

@@ -1,7 +1,5 @@
 """Administration JSON: people and skills, queues and their goals, workflows with a dry run,
-channels and holidays. Wrap-up codes and canned replies are in `settings_api`.
-
-Mutations commit before answering, so the page's next read already sees them."""
+channels and holidays. Wrap-up codes and canned replies are in `settings_api`."""
 
 from __future__ import annotations
 
@@ -40,7 +38,6 @@ async def create_user(
     body: UserIn, principal: Admin, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await DeskAdministration(session, runtime, principal).create_user(body)
-    await session.commit()
     return Response(status_code=201)
 
 
@@ -49,7 +46,6 @@ async def change_user(
     user_id: int, body: UserPatch, principal: Admin, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await DeskAdministration(session, runtime, principal).change_user(user_id, body)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -63,7 +59,6 @@ async def create_queue(
     body: QueueIn, principal: Admin, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await DeskAdministration(session, runtime, principal).create_queue(body)
-    await session.commit()
     return Response(status_code=201)
 
 
@@ -72,7 +67,6 @@ async def change_queue(
     queue_sid: str, body: QueuePatch, principal: Admin, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await DeskAdministration(session, runtime, principal).change_queue(queue_sid, body)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -92,7 +86,6 @@ async def change_workflow(
     await DeskAdministration(session, runtime, principal).change_workflow(
         workflow_sid, body.configuration
     )
-    await session.commit()
     return Response(status_code=204)
 
 

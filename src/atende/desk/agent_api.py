@@ -1,6 +1,4 @@
-"""The agent desktop's JSON: the agent's own state and actions on their own work only.
-
-Mutations commit before answering, so the page's next read already sees them."""
+"""The agent desktop's JSON: the agent's own state and actions on their own work only."""
 
 from __future__ import annotations
 
@@ -30,7 +28,6 @@ async def change_activity(
     body: ActivityChange, principal: AnyUser, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await AgentDesk(session, runtime, principal).set_activity(body.activity_sid)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -39,7 +36,6 @@ async def accept(
     reservation_sid: str, principal: AnyUser, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await AgentDesk(session, runtime, principal).accept(reservation_sid)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -48,7 +44,6 @@ async def reject(
     reservation_sid: str, principal: AnyUser, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await AgentDesk(session, runtime, principal).reject(reservation_sid)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -57,7 +52,6 @@ async def start_wrap_up(
     task_sid: str, principal: AnyUser, session: DbSession, runtime: RuntimeDep
 ) -> Response:
     await AgentDesk(session, runtime, principal).start_wrap_up(task_sid)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -68,7 +62,6 @@ async def complete(
     await AgentDesk(session, runtime, principal).complete(
         task_sid, body.disposition_code, body.note
     )
-    await session.commit()
     return Response(status_code=204)
 
 

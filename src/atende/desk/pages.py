@@ -163,7 +163,6 @@ async def admin_page(request: Request, viewer: ViewerDep, runtime: RuntimeDep) -
 
 @router.post("/language")
 async def choose_language(
-    session: DbSession,
     viewer: ViewerDep,
     lang: Annotated[str, Form()],
     next_path: Annotated[str, Form(alias="next")] = "",
@@ -172,7 +171,6 @@ async def choose_language(
     language = choose(lang)
     if language in LANGUAGES and viewer.user is not None:
         viewer.user.language = language
-        await session.commit()
     response = RedirectResponse(safe_next(next_path) or "/", status_code=303)
     response.set_cookie(LANGUAGE_COOKIE, language, max_age=ONE_YEAR, samesite="lax", path="/")
     return response

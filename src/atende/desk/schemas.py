@@ -79,6 +79,7 @@ class RouteStep(BaseModel):
     timeout: int | None
     priority: int | None
     expression: str | None
+    known_worker: str | None = None
 
 
 class WorkflowVerdict(BaseModel):

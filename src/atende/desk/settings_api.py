@@ -1,6 +1,4 @@
-"""Admin endpoints for what the desk itself stores, and the workflow editor's live checks.
-
-Changes commit before the answer goes out, so the page's next read already sees them."""
+"""Admin endpoints for what the desk itself stores, and the workflow editor's live checks."""
 
 from __future__ import annotations
 
@@ -34,7 +32,6 @@ async def add_disposition(data: DispositionIn, _admin: Admin, session: DbSession
     created = DispositionOut.model_validate(
         await DeskSettingsService(session).add_disposition(data)
     )
-    await session.commit()
     return created
 
 
@@ -43,9 +40,7 @@ async def change_disposition(
     disposition_id: int, data: DispositionPatch, _admin: Admin, session: DbSession
 ) -> DispositionOut:
     row = await DeskSettingsService(session).change_disposition(disposition_id, data)
-    changed = DispositionOut.model_validate(row)
-    await session.commit()
-    return changed
+    return DispositionOut.model_validate(row)
 
 
 @router.get("/canned-responses")
@@ -59,9 +54,7 @@ async def add_canned_response(
     data: CannedResponseIn, _admin: Admin, session: DbSession
 ) -> CannedResponseOut:
     row = await DeskSettingsService(session).add_canned_response(data)
-    created = CannedResponseOut.model_validate(row)
-    await session.commit()
-    return created
+    return CannedResponseOut.model_validate(row)
 
 
 @router.patch("/canned-responses/{response_id}")
@@ -69,15 +62,12 @@ async def change_canned_response(
     response_id: int, data: CannedResponsePatch, _admin: Admin, session: DbSession
 ) -> CannedResponseOut:
     row = await DeskSettingsService(session).change_canned_response(response_id, data)
-    changed = CannedResponseOut.model_validate(row)
-    await session.commit()
-    return changed
+    return CannedResponseOut.model_validate(row)
 
 
 @router.delete("/canned-responses/{response_id}", status_code=204)
 async def remove_canned_response(response_id: int, _admin: Admin, session: DbSession) -> Response:
     await DeskSettingsService(session).remove_canned_response(response_id)
-    await session.commit()
     return Response(status_code=204)
 
 

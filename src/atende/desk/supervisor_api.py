@@ -1,6 +1,4 @@
-"""The supervisor views' JSON: live queues, the team, and acting on agents and tasks.
-
-Mutations commit before answering, so the page's next read already sees them."""
+"""The supervisor views' JSON: live queues, the team, and acting on agents and tasks."""
 
 from __future__ import annotations
 
@@ -60,7 +58,6 @@ async def change_activity(
 ) -> Response:
     desk = SupervisorDesk(session, runtime, principal)
     await desk.set_activity(await _workspace(desk, workspace_sid), worker_sid, body.activity_sid)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -74,7 +71,6 @@ async def sign_out(
 ) -> Response:
     desk = SupervisorDesk(session, runtime, principal)
     await desk.sign_out(await _workspace(desk, workspace_sid), worker_sid)
-    await session.commit()
     return Response(status_code=204)
 
 
@@ -91,5 +87,4 @@ async def move_task(
     await desk.move(
         await _workspace(desk, workspace_sid), task_sid, body.queue_sid, body.worker_sid
     )
-    await session.commit()
     return Response(status_code=204)

@@ -56,6 +56,7 @@ def dry_run(
                 timeout=target.timeout,
                 priority=target.priority,
                 expression=target.expression.source if target.expression else None,
+                known_worker=target.known_worker.source if target.known_worker else None,
             )
         )
         current = workflow.after_timeout(current, task_attributes) if target.timeout else None

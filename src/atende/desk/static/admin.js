@@ -319,6 +319,7 @@ function renderRoute(container, answer, queueNames) {
           {},
           h("strong", {}, step.queue_name || queueNames[step.queue_sid] || step.queue_sid),
           step.timeout ? ` · ${t("workflow.after_seconds", { seconds: step.timeout })}` : "",
+          step.known_worker ? h("div", { class: "muted small" }, t("workflow.known_worker", { worker: step.known_worker })) : null,
           step.expression ? h("div", { class: "muted small" }, h("code", {}, step.expression)) : null,
         ),
       ),
