@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -20,6 +22,7 @@ from atende.runtime import Runtime
 router = APIRouter(prefix="/api/stream", tags=["streams"])
 
 HEARTBEAT_SECONDS = 15.0
+HEARTBEAT = json.dumps({"type": "heartbeat"})
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 
@@ -64,13 +67,18 @@ def _after(websocket: WebSocket) -> int | None:
 
 
 async def _pump(websocket: WebSocket, stream: AsyncIterator[StreamEvent]) -> None:
-    """Send events as they come and a heartbeat when idle; stop as soon as the client leaves."""
-    sender = asyncio.create_task(_send_events(websocket, stream))
-    listener = asyncio.create_task(_wait_for_disconnect(websocket))
+    """Send events as they come and a heartbeat every so often; stop as soon as the client
+    leaves. One lock orders the two kinds of sends on the socket."""
+    sending = asyncio.Lock()
+    tasks = {
+        asyncio.create_task(_send_events(websocket, stream, sending)),
+        asyncio.create_task(_heartbeat(websocket, sending)),
+        asyncio.create_task(_wait_for_disconnect(websocket)),
+    }
     try:
-        await asyncio.wait({sender, listener}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (sender, listener):
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
@@ -81,27 +89,41 @@ async def _wait_for_disconnect(websocket: WebSocket) -> None:
         continue
 
 
-async def _send_events(websocket: WebSocket, stream: AsyncIterator[StreamEvent]) -> None:
-    iterator = aiter(stream)
-    next_event: asyncio.Task[StreamEvent] | None = None
+async def _heartbeat(websocket: WebSocket, sending: asyncio.Lock) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        async with sending:
+            await websocket.send_text(HEARTBEAT)
+
+
+_encoded: OrderedDict[int, str] = OrderedDict()
+ENCODED_KEPT = 4096
+
+
+def encoded(event: StreamEvent) -> str:
+    """The same event goes to every subscriber: encode it once, not once per socket."""
+    seq = int(event["seq"])
+    text = _encoded.get(seq)
+    if text is None:
+        text = json.dumps({"type": "event", **event}, default=str)
+        _encoded[seq] = text
+        if len(_encoded) > ENCODED_KEPT:
+            _encoded.popitem(last=False)
+    return text
+
+
+async def _send_events(
+    websocket: WebSocket, stream: AsyncIterator[StreamEvent], sending: asyncio.Lock
+) -> None:
     try:
-        while True:
-            if next_event is None:
-                next_event = asyncio.ensure_future(anext(iterator))
-            done, _ = await asyncio.wait({next_event}, timeout=HEARTBEAT_SECONDS)
-            if not done:
-                await websocket.send_json({"type": "heartbeat"})
-                continue
-            event = next_event.result()
-            next_event = None
-            await websocket.send_json({"type": "event", **event})
+        async for event in stream:
+            text = encoded(event)
+            async with sending:
+                await websocket.send_text(text)
     except StreamLagged:
         await websocket.close(TRY_AGAIN_LATER, "fell behind: reconnect with ?after=<last seq>")
     except WebSocketDisconnect:
         return
-    finally:
-        if next_event is not None:
-            next_event.cancel()
 
 
 @router.websocket("/workers/{worker_sid}")
