@@ -51,7 +51,8 @@ def main() -> int:
     parser.add_argument("only", nargs="*", help="benchmark file stems to run (default: all)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE.parent))
-    console = Console()
+    # Wide when piped (make, CI logs), so the table is not folded into narrow columns.
+    console = Console(width=None if sys.stdout.isatty() else 200)
     scripts = sorted(HERE.glob("bench_*.py"))
     if args.only:
         scripts = [script for script in scripts if script.stem in args.only]
