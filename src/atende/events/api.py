@@ -96,17 +96,18 @@ async def _heartbeat(websocket: WebSocket, sending: asyncio.Lock) -> None:
             await websocket.send_text(HEARTBEAT)
 
 
-_encoded: OrderedDict[int, str] = OrderedDict()
+_encoded: OrderedDict[str, str] = OrderedDict()
 ENCODED_KEPT = 4096
 
 
 def encoded(event: StreamEvent) -> str:
-    """The same event goes to every subscriber: encode it once, not once per socket."""
-    seq = int(event["seq"])
-    text = _encoded.get(seq)
+    """The same event goes to every subscriber: encode it once, not once per socket. Keyed by
+    the event's SID, unique across databases (a sequence number is only unique within one)."""
+    key = str(event["sid"])
+    text = _encoded.get(key)
     if text is None:
         text = json.dumps({"type": "event", **event}, default=str)
-        _encoded[seq] = text
+        _encoded[key] = text
         if len(_encoded) > ENCODED_KEPT:
             _encoded.popitem(last=False)
     return text
