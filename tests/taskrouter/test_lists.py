@@ -131,3 +131,6 @@ async def test_event_filters(tr: httpx.AsyncClient) -> None:
     by_worker = await events(WorkerSid=worker)
     assert {e["event_type"] for e in by_worker} >= {"worker.created", "reservation.created"}
     assert await events(TaskQueueSid="WQ" + "0" * 32) == []
+    in_queue = await events(TaskQueueSid=center.queue)
+    assert in_queue and all(e["event_data"]["task_queue_sid"] == center.queue for e in in_queue)
+    assert await events(WorkflowSid=center.workflow, EventType="task.created")

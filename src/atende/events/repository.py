@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.db.base import utcnow
@@ -55,17 +55,20 @@ class EventRepository:
             query = query.where(Event.event_date >= start)
         if end is not None:
             query = query.where(Event.event_date <= end)
-        query = query.order_by(Event.id.desc())
-        if task_queue_sid is None and workflow_sid is None and task_channel is None:
-            result = await self.session.execute(query.offset(page * page_size).limit(page_size))
-            return list(result.scalars())
-        result = await self.session.execute(query)
-        rows = [
-            row
-            for row in result.scalars()
-            if _data_matches(row, task_queue_sid, workflow_sid, task_channel)
-        ]
-        return rows[page * page_size : (page + 1) * page_size]
+        # Fields only the event's data carries are filtered by the database too, so paging
+        # stays in SQL instead of loading the workspace's whole history.
+        for key, value in (("task_queue_sid", task_queue_sid), ("workflow_sid", workflow_sid)):
+            if value is not None:
+                query = query.where(Event.data[key].as_string() == value)
+        if task_channel is not None:
+            query = query.where(
+                or_(
+                    Event.data["task_channel_unique_name"].as_string() == task_channel,
+                    Event.data["task_channel_sid"].as_string() == task_channel,
+                )
+            )
+        query = query.order_by(Event.id.desc()).offset(page * page_size).limit(page_size)
+        return list((await self.session.execute(query)).scalars())
 
     async def after(
         self,
@@ -87,17 +90,3 @@ class EventRepository:
     async def last_sequence(self) -> int:
         result = await self.session.execute(select(Event.id).order_by(Event.id.desc()).limit(1))
         return result.scalar_one_or_none() or 0
-
-
-def _data_matches(
-    row: Event, task_queue_sid: str | None, workflow_sid: str | None, task_channel: str | None
-) -> bool:
-    data = row.data or {}
-    return (
-        (task_queue_sid is None or data.get("task_queue_sid") == task_queue_sid)
-        and (workflow_sid is None or data.get("workflow_sid") == workflow_sid)
-        and (
-            task_channel is None
-            or task_channel in (data.get("task_channel_unique_name"), data.get("task_channel_sid"))
-        )
-    )
