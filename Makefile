@@ -5,10 +5,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench lint typecheck install clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# The desk's browser softphone (Twilio Voice JS SDK), served from node_modules/.
+	if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
+	else echo "warning: npm not found; the desk's browser softphone will be unavailable"; fi
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -15,8 +15,10 @@ from atende.auth.service import AuthService
 from atende.demo import company
 from atende.runtime import Runtime
 from atende.taskrouter.service import TaskRouterService
+from atende.voice.channels import ChannelService
 
 PASSWORD = "senha-bem-forte"
+TWILIO_AUTH_TOKEN = "segredo-da-conta-twilio-com-32-bytes!"
 DOMAIN = "corretora.com.br"
 
 
@@ -149,3 +151,20 @@ async def create_task(
         )
         await session.commit()
         return task.sid
+
+
+async def add_voice_channel(
+    runtime: Runtime, center: ContactCenter, kind: str = "twilio", number: str = "+551140041234"
+) -> str:
+    """A company number on Twilio (the desk then offers the browser softphone) or the sandbox."""
+    async with runtime.sessions() as session:
+        channel = await ChannelService(session).create(
+            name=f"Central {kind}",
+            kind=kind,
+            phone_number=number,
+            account_sid="AC" + "1" * 32,
+            auth_token=TWILIO_AUTH_TOKEN,
+            workflow_sid=center.workflow_sid,
+        )
+        await session.commit()
+        return channel.sid

@@ -26,9 +26,11 @@ from atende.desk.schemas import (
     CustomerPanel,
     DispositionOut,
     HistoryEntry,
+    Softphone,
     TransferTarget,
     TransferTargets,
 )
+from atende.desk.static_files import vendor_url
 from atende.desk.views import collected, held_by, worker_view
 from atende.errors import Problem, TwilioError
 from atende.events.repository import EventRepository
@@ -38,10 +40,12 @@ from atende.runtime import Runtime
 from atende.taskrouter.event_records import Actor
 from atende.taskrouter.service import TaskRouterService
 from atende.voice.controls import CallService
+from atende.voice.repository import VoiceRepository
 
 HELD = frozenset({ReservationStatus.ACCEPTED, ReservationStatus.WRAPPING})
 LIVE_TASK = frozenset({TaskStatus.ASSIGNED, TaskStatus.WRAPPING})
 HISTORY_LIMIT = 10
+TWILIO_SDK = "twilio-voice.min.js"
 
 
 @asynccontextmanager
@@ -90,7 +94,16 @@ class AgentDesk:
             canned_responses=[
                 CannedResponseOut.model_validate(c) for c in await settings.canned_responses()
             ],
+            softphone=await self.softphone(),
         )
+
+    async def softphone(self) -> Softphone | None:
+        """A real carrier's calls are answered in the browser; the sandbox rings no one."""
+        channels = await VoiceRepository(self.session).list_channels()
+        twilio = next((channel for channel in channels if channel.kind == "twilio"), None)
+        if twilio is None:
+            return None
+        return Softphone(channel_sid=twilio.sid, sdk_url=vendor_url(TWILIO_SDK))
 
     async def held(
         self, task_sid: str, statuses: frozenset[ReservationStatus] = HELD

@@ -17,11 +17,14 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 
-# Pages run only our own scripts and styles; the push stream is a same-origin WebSocket.
+# Pages run only our own scripts and styles (the Twilio Voice SDK is served from here too); the
+# push stream is a same-origin WebSocket. The softphone talks to Twilio's signalling (wss), its
+# call-quality reports (https://*.twilio.com) and plays Twilio's ring tones.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
-        "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; "
+        "img-src 'self' data: blob:; media-src 'self' blob: https://sdk.twilio.com; "
+        "connect-src 'self' ws: wss: https://*.twilio.com; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",

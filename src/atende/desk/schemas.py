@@ -139,8 +139,17 @@ class ActivityView(BaseModel):
     available: bool
 
 
+class Softphone(BaseModel):
+    """The browser softphone of a Twilio voice channel: the token comes from
+    `/api/voice/token?channel_sid=`; `sdk_url` is None when the SDK is not installed."""
+
+    channel_sid: str
+    sdk_url: str | None
+
+
 class AgentState(BaseModel):
-    """Everything the agent desktop shows; `last_seq` is where its push stream resumes."""
+    """Everything the agent desktop shows; `last_seq` is where its push stream resumes.
+    `softphone` is None when no Twilio voice channel is configured (the sandbox needs none)."""
 
     now: datetime
     last_seq: int
@@ -150,6 +159,7 @@ class AgentState(BaseModel):
     work: list[WorkItem]
     dispositions: list[DispositionOut]
     canned_responses: list[CannedResponseOut]
+    softphone: Softphone | None = None
 
 
 class ActivityChange(BaseModel):

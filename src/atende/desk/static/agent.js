@@ -22,6 +22,7 @@ import { announce, enableAlerts } from "./alerts.js";
 import { renderConversation } from "./conversation.js";
 import { renderCall } from "./call.js";
 import { renderCustomer } from "./customer.js";
+import { Softphone } from "./softphone.js";
 
 const state = {
   worker: null,
@@ -33,6 +34,14 @@ const state = {
   announced: new Set(),
   wrapping: new Set(),
 };
+
+// The voice task the browser softphone's incoming leg belongs to: the newest one held.
+const softphone = new Softphone(byId("softphone"), {
+  voiceTask: () =>
+    state.work
+      .filter((item) => item.channel === "voice" && item.reservation_status !== "pending")
+      .sort((a, b) => String(b.accepted_at).localeCompare(String(a.accepted_at)))[0] || null,
+});
 
 const CHANNEL_SHORT = { voice: "☎", whatsapp: "WA", webchat: "W", sms: "SMS" };
 
@@ -52,6 +61,7 @@ async function load() {
   const held = state.work.filter((item) => item.reservation_status !== "pending");
   if (!state.selected && held.length > 0) state.selected = held[0].task_sid;
   renderAll();
+  softphone.start(snapshot.softphone).catch(reportError);
   for (const item of state.work) {
     if (item.reservation_status === "pending" && !state.announced.has(item.reservation_sid)) {
       state.announced.add(item.reservation_sid);

@@ -1,0 +1,152 @@
+// The browser softphone of a Twilio voice channel. The Twilio Voice JS SDK is installed by npm
+// and served by the desk (never copied into the repository); without it, or without a Twilio
+// channel, the panel says so and the call panel still drives calls through the voice API.
+//
+// Accepting a voice offer makes voice dial this browser (`client:<identity>`) into the caller's
+// conference; the incoming leg then shows here with Atender/Recusar, tied to the voice task the
+// agent holds. The panel shows the device's state as it really is: a browser that cannot reach
+// Twilio is shown offline, never ready.
+
+import { api, h, t, toast } from "./desk.js";
+
+const STATES = ["unavailable", "registering", "ready", "offline", "incoming", "on_call"];
+
+export class Softphone {
+  constructor(container, { voiceTask }) {
+    this.container = container;
+    this.voiceTask = voiceTask;
+    this.device = null;
+    this.call = null;
+    this.muted = false;
+    this.state = "unavailable";
+    this.detail = "";
+    this.channelSid = null;
+  }
+
+  // Called with each snapshot's `softphone`; starts the device once.
+  async start(softphone) {
+    this.container.hidden = !softphone;
+    if (!softphone || this.channelSid) return;
+    this.channelSid = softphone.channel_sid;
+    if (!softphone.sdk_url || !(await loadScript(softphone.sdk_url)) || !window.Twilio?.Device) {
+      this.show("unavailable", t("softphone.sdk_missing"));
+      return;
+    }
+    this.show("registering");
+    try {
+      const token = await this.token();
+      this.device = new window.Twilio.Device(token, {
+        codecPreferences: ["opus", "pcmu"],
+        closeProtection: true,
+        logLevel: "error",
+      });
+      window.deskSoftphone = this;
+      this.listen(this.device);
+      await this.device.register();
+    } catch (error) {
+      this.show("offline", describe(error));
+    }
+  }
+
+  async token() {
+    const query = new URLSearchParams({ channel_sid: this.channelSid });
+    const answer = await api("GET", `/api/voice/token?${query}`);
+    return answer.token;
+  }
+
+  listen(device) {
+    device.on("registering", () => this.show("registering"));
+    device.on("registered", () => this.show(this.call ? "on_call" : "ready"));
+    device.on("unregistered", () => this.show("offline", this.detail));
+    device.on("error", (error) => {
+      this.show(this.call ? this.state : "offline", describe(error));
+    });
+    device.on("tokenWillExpire", async () => {
+      try {
+        device.updateToken(await this.token());
+      } catch (error) {
+        this.show("offline", describe(error));
+      }
+    });
+    device.on("incoming", (call) => this.incoming(call));
+  }
+
+  incoming(call) {
+    this.call = call;
+    this.muted = false;
+    call.on("accept", () => this.show("on_call"));
+    for (const ended of ["disconnect", "cancel", "reject", "error"]) {
+      call.on(ended, () => {
+        if (this.call !== call) return;
+        this.call = null;
+        this.show(this.device?.state === "registered" ? "ready" : "offline");
+      });
+    }
+    this.show("incoming");
+  }
+
+  show(state, detail = "") {
+    this.state = STATES.includes(state) ? state : "offline";
+    this.detail = detail;
+    const task = this.voiceTask();
+    const pill = h(
+      "span",
+      { class: `softphone-state ${this.state}`, id: "softphone-state", dataset: { state: this.state } },
+      t(`softphone.${this.state}`),
+    );
+    const parts = [h("span", { class: "label" }, t("softphone.title")), pill];
+    if (detail) parts.push(h("span", { class: "muted small softphone-detail", title: detail }, detail));
+    if (this.state === "incoming") parts.push(...this.incomingControls(task));
+    if (this.state === "on_call") parts.push(...this.callControls());
+    this.container.replaceChildren(...parts);
+  }
+
+  incomingControls(task) {
+    const who = task ? task.customer_name || task.customer_address : null;
+    return [
+      h("span", { class: "softphone-caller" }, who ? t("softphone.call_from", { customer: who }) : t("softphone.call")),
+      h("button", { type: "button", class: "button success small", id: "softphone-answer", onclick: () => this.call?.accept() }, t("softphone.answer")),
+      h("button", { type: "button", class: "button danger small", id: "softphone-decline", onclick: () => this.decline() }, t("softphone.decline")),
+    ];
+  }
+
+  callControls() {
+    return [
+      h(
+        "button",
+        { type: "button", class: "button small", id: "softphone-mute", "aria-pressed": String(this.muted), onclick: () => this.toggleMute() },
+        this.muted ? t("softphone.unmute") : t("softphone.mute"),
+      ),
+      h("button", { type: "button", class: "button danger solid small", id: "softphone-hangup", onclick: () => this.call?.disconnect() }, t("softphone.hangup")),
+    ];
+  }
+
+  decline() {
+    // Voice puts the caller back in the queue when the agent's leg is not answered.
+    this.call?.reject();
+    toast(t("softphone.declined"));
+  }
+
+  toggleMute() {
+    if (!this.call) return;
+    this.muted = !this.muted;
+    this.call.mute(this.muted);
+    this.show("on_call");
+  }
+}
+
+function describe(error) {
+  if (!error) return "";
+  const code = error.code ? ` (${error.code})` : "";
+  return `${error.message || error.name || String(error)}${code}`;
+}
+
+function loadScript(src) {
+  return new Promise((resolve) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = () => resolve(true);
+    script.onerror = () => resolve(false);
+    document.head.append(script);
+  });
+}
