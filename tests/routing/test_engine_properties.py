@@ -2,7 +2,9 @@
 
 After every command:
 * no worker holds more reservations on a channel than its capacity (one in total when single
-  tasking), and the per-channel counts agree with the reservations;
+  tasking), except first offers of tasks routed to it with IgnoreCapacity, and the per-channel
+  counts agree with the reservations;
+* a task routed to a worker or a queue (RoutingTarget) is offered there and nowhere else;
 * a task has at most one accepted reservation, and its status agrees with its reservations;
 * no task waits in a queue while one of the queue's workers could take it right now;
 * a worker offered a task was not handed it over a better task it could take (higher
@@ -22,6 +24,7 @@ from atende.routing.events import RoutingEvent
 from atende.routing.model import (
     ACTIVE_RESERVATION_STATUSES,
     QueueOrder,
+    Reservation,
     ReservationStatus,
     Task,
     TaskStatus,
@@ -107,6 +110,11 @@ def can_take_now(center: Center, worker: Worker, channel: str) -> bool:
 
 
 def unrestricted(center: Center, task: Task) -> bool:
+    target = task.routing_target or ""
+    if target.startswith("WK"):
+        return False
+    if target.startswith("WQ"):
+        return True
     workflow = center.engine.workflows[task.workflow_sid]
     assert task.filter_index is not None
     target = workflow.configuration.target((task.filter_index, task.target_index))
@@ -178,6 +186,33 @@ class RoutingMachine(RuleBasedStateMachine):
             attributes=attributes,
             priority=priority,
             task_channel=channel,
+        )
+
+    @rule(
+        data=st.data(),
+        channel=st.sampled_from(CHANNELS),
+        to_worker=st.booleans(),
+        ignore_capacity=st.sampled_from([None, True, False]),
+    )
+    def create_routed_task(
+        self, data: st.DataObject, channel: str, to_worker: bool, ignore_capacity: bool | None
+    ) -> None:
+        """RoutingTarget: straight to a worker (its first offer may ignore its capacity) or
+        to a queue, past the workflow's filters."""
+        workflow = data.draw(st.sampled_from(self.workflows))
+        if to_worker:
+            target = data.draw(st.sampled_from(self.worker_sids))
+            extra = {} if ignore_capacity is None else {"ignore_capacity": ignore_capacity}
+        else:
+            target = data.draw(st.sampled_from(sorted(self.center.engine.task_queues)))
+            extra = {}
+        self.apply(
+            "create_task",
+            workflow_sid=workflow,
+            attributes={"type": "claim"},
+            task_channel=channel,
+            routing_target=target,
+            **extra,
         )
 
     @rule(data=st.data())
@@ -254,7 +289,9 @@ class RoutingMachine(RuleBasedStateMachine):
         tasks already waiting in their queue before the command."""
         engine = self.center.engine
         for event in produced:
-            if event.event_type != "reservation.created":
+            if event.event_type != "reservation.created" or forced(
+                self.center, engine.reservations[event.resource_sid]
+            ):
                 continue
             offered = engine.tasks[event.task_sid or ""]
             worker = engine.workers[event.worker_sid or ""]
@@ -286,13 +323,27 @@ class RoutingMachine(RuleBasedStateMachine):
                 for r in engine.reservations.values()
                 if r.worker_sid == worker.sid and r.status in ACTIVE_RESERVATION_STATUSES
             ]
+            chosen = [r for r in active if not forced(self.center, r)]
             if not engine.settings.multi_task_enabled:
-                assert len(active) <= 1
+                assert len(chosen) <= 1
             for channel in worker.channels.values():
                 mine = [r for r in active if r.task_channel_sid == channel.task_channel_sid]
                 assert channel.occupied == len(mine)
                 if engine.settings.multi_task_enabled:
-                    assert channel.occupied <= channel.configured_capacity
+                    assert len([r for r in mine if r in chosen]) <= channel.configured_capacity
+
+    @invariant()
+    def routed_tasks_are_offered_only_to_their_target(self) -> None:
+        if not hasattr(self, "center"):
+            return
+        engine = self.center.engine
+        for task in engine.tasks.values():
+            target = task.routing_target or ""
+            for reservation in engine.task_reservations(task.sid):
+                if target.startswith("WK"):
+                    assert reservation.worker_sid == target
+                elif target.startswith("WQ"):
+                    assert reservation.queue_sid == target
 
     @invariant()
     def a_task_is_assigned_at_most_once(self) -> None:
@@ -344,6 +395,15 @@ class RoutingMachine(RuleBasedStateMachine):
         for name, arguments in self.commands:
             replayed.extend(run(replay, name, arguments))
         assert [_signature(e) for e in replayed] == [_signature(e) for e in self.events]
+
+
+def forced(center: Center, reservation: Reservation) -> bool:
+    """Whether the offer went to its worker whatever its capacity (IgnoreCapacity): only the
+    first offer of such a task does."""
+    task = center.engine.tasks.get(reservation.task_sid)
+    if task is None or not task.ignore_capacity:
+        return False
+    return center.engine.task_reservations(task.sid)[0] is reservation
 
 
 def run(center: Center, name: str, arguments: dict[str, Any]) -> list[RoutingEvent]:

@@ -40,7 +40,10 @@ from atende.routing.model import (
     MAX_RESERVATION_TIMEOUT,
     MAX_RESERVED_WORKERS,
     MAX_TASK_TTL,
+    QUEUE_PREFIX,
     WAITING_TASK_STATUSES,
+    WORKER_PREFIX,
+    WORKFLOW_PREFIX,
     Activity,
     QueueOrder,
     Reservation,
@@ -57,6 +60,7 @@ from atende.routing.model import (
 from atende.routing.persistence import Persistence
 from atende.routing.pools import LIVE, QueueState, TaskSlot, WorkerSlot
 from atende.routing.timers import TimerKind
+from atende.routing.workflow import WorkflowConfiguration, direct_configuration
 
 __all__ = ["DEFAULT_CHANNEL", "Clock", "RoutingEngine", "SidFactory"]
 
@@ -277,6 +281,7 @@ class RoutingEngine(Persistence):
                 if (
                     task.workflow_sid == workflow.sid
                     and task.assignment_status in WAITING_TASK_STATUSES
+                    and _routed_by_workflow(task)
                 ):
                     self._reevaluate(slot, now, events)
         self._flush(now, events)
@@ -427,10 +432,24 @@ class RoutingEngine(Persistence):
         timeout: int | None = None,
         virtual_start_time: float | None = None,
         sid: str | None = None,
+        routing_target: str | None = None,
+        ignore_capacity: bool | None = None,
+        task_queue_sid: str | None = None,
     ) -> list[RoutingEvent]:
         """Create a task and route it. The first event, ``task.created``, carries its SID
-        (``sid`` lets the caller choose it); ``timeout`` is the TTL in seconds."""
+        (``sid`` lets the caller choose it); ``timeout`` is the TTL in seconds.
+
+        ``routing_target`` (TaskRouter's ``RoutingTarget``) names a workflow to route by, or a
+        queue or a worker to route straight to, past the workflow's filters; the task still
+        belongs to ``workflow_sid`` (its reservation timeout applies). A task for a worker waits
+        in ``task_queue_sid``, by default the first of the worker's queues the workflow uses."""
         workflow = self._workflows.get(workflow_sid) or self._workflow(workflow_sid)
+        config = workflow.configuration
+        ignore = False
+        if routing_target is not None or ignore_capacity is not None or task_queue_sid is not None:
+            config, ignore = self._direct_route(
+                workflow_sid, routing_target, ignore_capacity, task_queue_sid
+            )
         channel_sid = task_channel if task_channel in self._channels else None
         if channel_sid is None:
             channel_sid = self._resolve_channel(task_channel or DEFAULT_CHANNEL)
@@ -457,7 +476,10 @@ class RoutingEngine(Persistence):
             now,
             now if virtual_start_time is None else virtual_start_time,
         )
-        slot = TaskSlot(task, workflow.configuration)
+        if routing_target is not None:
+            task.routing_target = routing_target
+            task.ignore_capacity = ignore
+        slot = TaskSlot(task, config)
         self._task_slots[sid] = slot
         self._tasks[sid] = task
         self._changed_tasks.add(sid)
@@ -567,6 +589,59 @@ class RoutingEngine(Persistence):
 
     # ================================================================ internals
 
+    def _direct_route(
+        self,
+        workflow_sid: str,
+        routing_target: str | None,
+        ignore_capacity: bool | None,
+        task_queue_sid: str | None,
+    ) -> tuple[WorkflowConfiguration, bool]:
+        """The rules and the effective ``ignore_capacity`` of a task created with a
+        ``routing_target``, after checking the three fit together."""
+        target = routing_target or ""
+        if ignore_capacity is not None and not target.startswith(WORKER_PREFIX):
+            raise RoutingError("ignore_capacity only applies when routing_target is a worker SID")
+        if target.startswith(WORKER_PREFIX):
+            slot = self._worker_slot(target)
+            queue_sid = self._queue_of_worker(slot, workflow_sid, task_queue_sid)
+            ignore = True if ignore_capacity is None else ignore_capacity
+            return direct_configuration(queue_sid, target), ignore
+        if task_queue_sid is not None and task_queue_sid != target:
+            raise RoutingError(
+                "task_queue_sid only applies when routing_target is a worker SID or that queue"
+            )
+        if target.startswith(QUEUE_PREFIX):
+            self._queue(target)
+            return direct_configuration(target, None), False
+        if target.startswith(WORKFLOW_PREFIX):
+            if target != workflow_sid:
+                raise RoutingError(
+                    f"routing_target names workflow {target}, the task's workflow is {workflow_sid}"
+                )
+            return self._workflows[target].configuration, False
+        raise RoutingError(
+            f"routing_target {target!r} is not a worker (WK), task queue (WQ) or workflow (WW) SID"
+        )
+
+    def _queue_of_worker(
+        self, slot: WorkerSlot, workflow_sid: str, task_queue_sid: str | None
+    ) -> str:
+        """The queue a task routed to a worker waits in (and its reservation reports): one the
+        worker belongs to, so that the worker finds it there when it frees up."""
+        worker_sid = slot.worker.sid
+        if task_queue_sid is not None:
+            if worker_sid not in self._queue(task_queue_sid).members:
+                raise RoutingError(f"worker {worker_sid} is not in task queue {task_queue_sid}")
+            return task_queue_sid
+        for queue_sid in self._workflows[workflow_sid].configuration.queues_in_order:
+            if queue_sid in slot.queues:
+                return queue_sid
+        if not slot.queues:
+            raise RoutingError(
+                f"worker {worker_sid} is in no task queue; a task routed to it waits in one"
+            )
+        return next(iter(slot.queues))
+
     def _update_task_fields(
         self,
         slot: TaskSlot,
@@ -632,6 +707,11 @@ class RoutingEngine(Persistence):
                 if (sid == qsid and admitted) or (sid != qsid and sid in slot.queues)
             }
             self._set_queues(slot, queues)
+
+
+def _routed_by_workflow(task: Task) -> bool:
+    target = task.routing_target
+    return target is None or target.startswith(WORKFLOW_PREFIX)
 
 
 def _check_priority(priority: int | None) -> None:

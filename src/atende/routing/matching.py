@@ -127,6 +127,10 @@ class Matcher(WorkflowWalk):
         channel_sid = slot.task.task_channel_sid
         if target.known_worker is not None:
             known = state.members.get(self._known_worker(slot, target) or "")
+            if known is not None and slot.task.ignore_capacity and not slot.reservation_history:
+                # RoutingTarget with IgnoreCapacity: the first offer reaches the worker whatever
+                # its activity and capacity; once refused, the task waits for the worker.
+                return [known]
             members = [] if known is None else [known]
         else:
             members = list(state.members.values())

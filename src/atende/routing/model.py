@@ -27,6 +27,11 @@ DEFAULT_RESERVATION_TIMEOUT: Final = 120
 MAX_RESERVATION_TIMEOUT: Final = 86_400
 MAX_RESERVED_WORKERS: Final = 50
 
+WORKER_PREFIX: Final = "WK"
+QUEUE_PREFIX: Final = "WQ"
+WORKFLOW_PREFIX: Final = "WW"
+"""SID prefixes that tell what a task's ``routing_target`` names."""
+
 DEFAULT_FILTER_INDEX: Final = -1
 """``Task.filter_index`` of a task routed by the workflow's ``default_filter``."""
 
@@ -175,6 +180,12 @@ class Task:
     """Instant the current target's timeout counts from: TaskRouter measures target timeouts
     against the task's age, so a task moving on by timeout keeps the clock running."""
     target_deadline: float | None = None
+    routing_target: str | None = None
+    """TaskRouter's ``RoutingTarget``: a worker or queue SID routes the task straight there,
+    past its workflow's filters (a workflow SID routes it by that workflow)."""
+    ignore_capacity: bool = False
+    """With a worker as ``routing_target``: its first offer goes to that worker whatever its
+    activity and capacity (TaskRouter's ``IgnoreCapacity``, true by default)."""
 
     @property
     def ttl_deadline(self) -> float:

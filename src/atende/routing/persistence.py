@@ -96,9 +96,7 @@ class Persistence(Deadlines):
             self._restore_worker(worker)
         for task in snapshot.tasks:
             if task.assignment_status not in TERMINAL_TASK_STATUSES:
-                self._task_slots[task.sid] = TaskSlot(
-                    task, self._workflows[task.workflow_sid].configuration
-                )
+                self._task_slots[task.sid] = TaskSlot(task, self._routing_configuration(task))
                 self._tasks[task.sid] = task
         for reservation in snapshot.reservations:
             self._restore_reservation(reservation)

@@ -9,11 +9,22 @@ the current step's timeout counts from; a timeout moves it forward, a skip does 
 from __future__ import annotations
 
 from atende.routing.events import EventType, RoutingEvent
-from atende.routing.model import ReservationStatus, TaskStatus
+from atende.routing.model import (
+    WORKER_PREFIX,
+    WORKFLOW_PREFIX,
+    ReservationStatus,
+    Task,
+    TaskStatus,
+)
 from atende.routing.offers import OfferLifecycle
 from atende.routing.pools import TaskSlot
 from atende.routing.timers import TimerKind
-from atende.routing.workflow import Position, WorkflowTarget
+from atende.routing.workflow import (
+    Position,
+    WorkflowConfiguration,
+    WorkflowTarget,
+    direct_configuration,
+)
 
 WORKFLOW_TIMEOUT_REASON = "Workflow Timeout"
 WORKFLOW_SKIPPED_REASON = "Workflow Skipped"
@@ -158,8 +169,19 @@ class WorkflowWalk(OfferLifecycle):
             self._end_offer(reservation, _R_CANCELED, now, events)
         task.assignment_status = _STATUS_PENDING
         self._dequeue(slot)
-        slot.config = self._workflows[task.workflow_sid].configuration
+        slot.config = self._routing_configuration(task)
         self._enter_workflow(slot, now, events)
+
+    def _routing_configuration(self, task: Task) -> WorkflowConfiguration:
+        """The rules the task is routed by: its workflow's, unless its ``routing_target``
+        sends it straight to a queue or a worker (that worker's task waits in ``queue_sid``)."""
+        target = task.routing_target
+        if target is None or target.startswith(WORKFLOW_PREFIX):
+            return self._workflows[task.workflow_sid].configuration
+        if target.startswith(WORKER_PREFIX):
+            assert task.queue_sid is not None, "a task routed to a worker entered a queue"
+            return direct_configuration(task.queue_sid, target)
+        return direct_configuration(target, None)
 
     def _after_offer_ended(self, slot: TaskSlot, now: float, events: list[RoutingEvent]) -> None:
         """Once every offer of a reserved task ended unaccepted, the task waits in its step

@@ -42,6 +42,8 @@ Position = tuple[int, int]
 
 DEFAULT_POSITION: Final[Position] = (DEFAULT_FILTER_INDEX, 0)
 DEFAULT_FILTER_NAME: Final = "Default Filter"
+ROUTING_TARGET_NAME: Final = "RoutingTarget"
+"""The filter name reported for the step of a task routed straight to a queue or worker."""
 
 _TASK_PREFIX = "task."
 _TOP_KEYS = frozenset({"task_routing"})
@@ -154,10 +156,15 @@ class WorkflowConfiguration:
 
     @property
     def queue_sids(self) -> frozenset[str]:
-        sids = {target.queue_sid for flt in self.filters for target in flt.targets}
+        return frozenset(self.queues_in_order)
+
+    @property
+    def queues_in_order(self) -> tuple[str, ...]:
+        """The queues of the steps, top-down (the default filter's last), without repeats."""
+        sids = [target.queue_sid for flt in self.filters for target in flt.targets]
         if self.default_target is not None:
-            sids.add(self.default_target.queue_sid)
-        return frozenset(sids)
+            sids.append(self.default_target.queue_sid)
+        return tuple(dict.fromkeys(sids))
 
     def target(self, position: Position) -> WorkflowTarget:
         filter_index, target_index = position
@@ -219,6 +226,27 @@ class WorkflowConfiguration:
             if candidate.expression.matches(task_attributes, scopes):
                 return (index, 0)
         return None
+
+
+def direct_configuration(queue_sid: str, worker_sid: str | None) -> WorkflowConfiguration:
+    """The one routing step of a task created with a ``RoutingTarget``: wait in ``queue_sid``
+    (for ``worker_sid`` alone, if given) with no timeout, past any workflow filter."""
+    known = None
+    if worker_sid is not None:
+        known = KnownWorker(worker_sid, by_friendly_name=False, literal=worker_sid, task_path=())
+    target = WorkflowTarget(
+        path=ROUTING_TARGET_NAME,
+        position=DEFAULT_POSITION,
+        filter_friendly_name=ROUTING_TARGET_NAME,
+        queue_sid=queue_sid,
+        expression=None,
+        priority=None,
+        timeout=None,
+        order_by=None,
+        skip_if=None,
+        known_worker=known,
+    )
+    return WorkflowConfiguration(source="", filters=(), default_target=target)
 
 
 def parse_workflow_configuration(

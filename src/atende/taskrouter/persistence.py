@@ -163,6 +163,8 @@ def _task_of(row: models.Task) -> Task:
         target_entered_at=_optional_epoch(row.target_entered_at),
         target_timeout_base=_optional_epoch(row.target_timeout_base) or 0.0,
         target_deadline=_optional_epoch(row.target_deadline),
+        routing_target=row.routing_target,
+        ignore_capacity=row.ignore_capacity,
     )
 
 
@@ -286,8 +288,8 @@ def _task_row(workspace_sid: str, task: Task, attributes: str | None) -> dict[st
         "virtual_start_time": to_datetime(task.virtual_start_time),
         "date_created": to_datetime(task.created_at),
         "date_updated": to_datetime(task.updated_at or task.created_at),
-        "routing_target": None,
-        "ignore_capacity": False,
+        "routing_target": task.routing_target,
+        "ignore_capacity": task.ignore_capacity,
         "version": 0,
     }
 

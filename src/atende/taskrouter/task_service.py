@@ -6,10 +6,10 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 
 from atende.routing.events import EventType, ResourceType, RoutingEvent
-from atende.routing.model import TaskStatus
+from atende.routing.model import WORKFLOW_PREFIX, TaskStatus
 from atende.sids import new_sid
 from atende.taskrouter import models
 from atende.taskrouter.errors import invalid, missing, not_found
@@ -49,10 +49,14 @@ class TaskCommands(ServiceBase):
         virtual_start_time: datetime | None = None,
         routing_target: str | None = None,
         ignore_capacity: bool | None = None,
+        task_queue_sid: str | None = None,
     ) -> models.Task:
         """Create a task and route it at once; returns its row (reserved already, if a worker
-        was free)."""
+        was free). A workflow SID as ``routing_target`` stands for ``WorkflowSid``; a worker or
+        queue SID routes the task straight there, inside its workflow."""
         state = await self.routing(workspace_sid)
+        if workflow_sid is None and routing_target and routing_target.startswith(WORKFLOW_PREFIX):
+            workflow_sid = routing_target
         workflow = workflow_sid or await self._default_workflow(workspace_sid)
         if workflow not in state.engine.workflows:
             raise invalid("WorkflowSid", f"no workflow {workflow} in this workspace")
@@ -73,20 +77,14 @@ class TaskCommands(ServiceBase):
                 task_channel=task_channel,
                 timeout=timeout,
                 virtual_start_time=start,
+                routing_target=routing_target,
+                ignore_capacity=ignore_capacity,
+                task_queue_sid=task_queue_sid,
             ),
-            parameter="Priority" if priority is not None else "Timeout",
+            parameter=_create_parameter(priority, routing_target, ignore_capacity, task_queue_sid),
             attribute_texts={sid: text},
         )
-        row = new_task_row(workspace_sid, state.engine.tasks[sid], text)
-        if routing_target is not None or ignore_capacity:
-            row.routing_target = routing_target
-            row.ignore_capacity = bool(ignore_capacity)
-            await self.session.execute(
-                update(models.Task)
-                .where(models.Task.sid == sid)
-                .values(routing_target=routing_target, ignore_capacity=row.ignore_capacity)
-            )
-        return row
+        return new_task_row(workspace_sid, state.engine.tasks[sid], text)
 
     async def update_task(
         self,
@@ -276,3 +274,19 @@ class TaskCommands(ServiceBase):
                 lambda engine: engine.set_worker_activity(worker, activity),
                 parameter="WorkerActivitySid",
             )
+
+
+def _create_parameter(
+    priority: int | None,
+    routing_target: str | None,
+    ignore_capacity: bool | None,
+    task_queue_sid: str | None,
+) -> str:
+    """The parameter a refused task creation names: the routing core checks them together."""
+    if routing_target is not None:
+        return "RoutingTarget"
+    if ignore_capacity is not None:
+        return "IgnoreCapacity"
+    if task_queue_sid is not None:
+        return "TaskQueueSid"
+    return "Priority" if priority is not None else "Timeout"

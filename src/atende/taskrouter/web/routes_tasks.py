@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from atende.routing.expression import ExpressionError, compile_expression
+from atende.routing.model import QUEUE_PREFIX, WORKER_PREFIX
 from atende.taskrouter.errors import invalid
 from atende.taskrouter.web.context import TaskRouter, created, no_content, respond
 from atende.taskrouter.web.paging import page_body, page_request
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/v1/Workspaces/{workspace_sid}/Tasks")
 TASK_STATUSES = ("pending", "reserved", "assigned", "canceled", "completed", "wrapping")
 MAX_PRIORITY = 2**31 - 1
 MAX_TIMEOUT = 365 * 86_400
+IGNORE_CAPACITY_TRUE = frozenset({"true", "1", "yes"})
 
 
 def _statuses(query: Params) -> list[str]:
@@ -88,23 +90,39 @@ async def list_tasks(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
 async def create_task(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
     await tr.owned(workspace_sid)
     form = await tr.body()
-    workflow_sid = form.text("WorkflowSid")
-    if form.text("TaskQueueSid") is not None and workflow_sid is None:
+    routing_target = form.text("RoutingTarget") or None
+    to_worker = (routing_target or "").startswith(WORKER_PREFIX)
+    ignore_capacity = _ignore_capacity(form)
+    if ignore_capacity is not None and not to_worker:
+        raise invalid("IgnoreCapacity", "can only be used when RoutingTarget is a Worker SID")
+    task_queue_sid = form.sid("TaskQueueSid", QUEUE_PREFIX)
+    if task_queue_sid is not None and not to_worker and task_queue_sid != routing_target:
         raise invalid(
-            "TaskQueueSid", "routing straight to a queue is not supported; give a WorkflowSid"
+            "TaskQueueSid",
+            "names the queue of a task routed to a worker; to route a task straight to a queue,"
+            " give the queue's SID as RoutingTarget",
         )
     row = await tr.service.create_task(
         workspace_sid,
-        workflow_sid,
+        form.text("WorkflowSid"),
         form.text("Attributes"),
         form.text("TaskChannel") or "default",
         form.integer("Priority", minimum=0, maximum=MAX_PRIORITY),
         form.integer("Timeout", minimum=1, maximum=MAX_TIMEOUT),
         virtual_start_time=form.timestamp("VirtualStartTime"),
-        routing_target=form.text("RoutingTarget"),
-        ignore_capacity=form.boolean("IgnoreCapacity"),
+        routing_target=routing_target,
+        ignore_capacity=ignore_capacity,
+        task_queue_sid=task_queue_sid,
     )
     return created(task_json(row, tr.urls, await tr.names(workspace_sid)), row.version)
+
+
+def _ignore_capacity(form: Params) -> bool | None:
+    """TaskRouter reads `true`, `1` or `yes` as true and any other value as false."""
+    raw = form.text("IgnoreCapacity")
+    if raw is None or not raw.strip():
+        return None
+    return raw.strip().lower() in IGNORE_CAPACITY_TRUE
 
 
 @router.get("/{sid}")
