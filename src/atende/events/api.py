@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import Coroutine
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -14,9 +14,9 @@ from atende.auth.models import Role
 from atende.auth.principal import Principal
 from atende.auth.service import AuthService
 from atende.deps import SESSION_COOKIE
-from atende.events.bus import EventBus, StreamEvent
+from atende.events.bus import EventBus
 from atende.events.outbox import OutboxDispatcher
-from atende.events.stream import StreamLagged, resumable_stream
+from atende.events.stream import LiveStream, StreamLagged, replay
 from atende.runtime import Runtime
 
 router = APIRouter(prefix="/api/stream", tags=["streams"])
@@ -66,22 +66,34 @@ def _after(websocket: WebSocket) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-async def _pump(websocket: WebSocket, stream: AsyncIterator[StreamEvent]) -> None:
-    """Send events as they come and a heartbeat every so often; stop as soon as the client
-    leaves. One lock orders the two kinds of sends on the socket."""
-    sending = asyncio.Lock()
-    tasks = {
-        asyncio.create_task(_send_events(websocket, stream, sending)),
-        asyncio.create_task(_heartbeat(websocket, sending)),
-        asyncio.create_task(_wait_for_disconnect(websocket)),
-    }
+async def _follow(websocket: WebSocket, field: str, value: str) -> None:
+    """Stream the events whose `field` is `value` until the client leaves or falls behind.
+    `?after=<seq>` resumes exactly where a dropped connection stopped."""
+    runtime: Runtime = websocket.app.state.runtime
+    stream = LiveStream(websocket.send_text)
+    with runtime.services["bus"].attach(field, value, stream):
+        after, missed = await replay(runtime, _after(websocket), **{field: value})
+        tasks = {
+            asyncio.create_task(_run(websocket, stream.run(missed, after))),
+            asyncio.create_task(_heartbeat(stream)),
+            asyncio.create_task(_wait_for_disconnect(websocket)),
+        }
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+
+
+async def _run(websocket: WebSocket, streaming: Coroutine[Any, Any, None]) -> None:
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+        await streaming
+    except StreamLagged:
+        await websocket.close(TRY_AGAIN_LATER, "fell behind: reconnect with ?after=<last seq>")
+    except WebSocketDisconnect:
+        return
 
 
 async def _wait_for_disconnect(websocket: WebSocket) -> None:
@@ -89,42 +101,10 @@ async def _wait_for_disconnect(websocket: WebSocket) -> None:
         continue
 
 
-async def _heartbeat(websocket: WebSocket, sending: asyncio.Lock) -> None:
+async def _heartbeat(stream: LiveStream) -> None:
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        async with sending:
-            await websocket.send_text(HEARTBEAT)
-
-
-_encoded: OrderedDict[str, str] = OrderedDict()
-ENCODED_KEPT = 4096
-
-
-def encoded(event: StreamEvent) -> str:
-    """The same event goes to every subscriber: encode it once, not once per socket. Keyed by
-    the event's SID, unique across databases (a sequence number is only unique within one)."""
-    key = str(event["sid"])
-    text = _encoded.get(key)
-    if text is None:
-        text = json.dumps({"type": "event", **event}, default=str)
-        _encoded[key] = text
-        if len(_encoded) > ENCODED_KEPT:
-            _encoded.popitem(last=False)
-    return text
-
-
-async def _send_events(
-    websocket: WebSocket, stream: AsyncIterator[StreamEvent], sending: asyncio.Lock
-) -> None:
-    try:
-        async for event in stream:
-            text = encoded(event)
-            async with sending:
-                await websocket.send_text(text)
-    except StreamLagged:
-        await websocket.close(TRY_AGAIN_LATER, "fell behind: reconnect with ?after=<last seq>")
-    except WebSocketDisconnect:
-        return
+        stream.heartbeat(HEARTBEAT)
 
 
 @router.websocket("/workers/{worker_sid}")
@@ -138,15 +118,7 @@ async def worker_stream(websocket: WebSocket, worker_sid: str) -> None:
         await websocket.close(POLICY_VIOLATION, "not allowed to follow this worker")
         return
     await websocket.accept()
-    runtime: Runtime = websocket.app.state.runtime
-    stream = resumable_stream(
-        runtime,
-        runtime.services["bus"],
-        lambda event: event.get("worker_sid") == worker_sid,
-        _after(websocket),
-        worker_sid=worker_sid,
-    )
-    await _pump(websocket, stream)
+    await _follow(websocket, "worker_sid", worker_sid)
 
 
 @router.websocket("/workspaces/{workspace_sid}")
@@ -157,12 +129,4 @@ async def workspace_stream(websocket: WebSocket, workspace_sid: str) -> None:
         await websocket.close(POLICY_VIOLATION, "supervisors only")
         return
     await websocket.accept()
-    runtime: Runtime = websocket.app.state.runtime
-    stream = resumable_stream(
-        runtime,
-        runtime.services["bus"],
-        lambda event: event.get("workspace_sid") == workspace_sid,
-        _after(websocket),
-        workspace_sid=workspace_sid,
-    )
-    await _pump(websocket, stream)
+    await _follow(websocket, "workspace_sid", workspace_sid)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,19 @@ Predicate = Callable[[StreamEvent], bool]
 
 REDIS_CHANNEL = "atende:events"
 QUEUE_LIMIT = 10_000
+# The fields a push stream follows: a supervisor's stream a workspace, an agent's a worker.
+STREAM_FIELDS = ("workspace_sid", "worker_sid")
+
+
+def encode(event: StreamEvent) -> str:
+    """An event as a push stream sends it."""
+    return json.dumps({"type": "event", **event}, default=str)
+
+
+class Sink(Protocol):
+    """A push stream as the bus sees it: it takes an event's text at once and never waits."""
+
+    def push(self, seq: int, text: str) -> None: ...
 
 
 class Subscription:
@@ -58,6 +72,7 @@ class Subscription:
 class EventBus:
     def __init__(self, redis: Any | None = None) -> None:
         self._subscriptions: set[Subscription] = set()
+        self._sinks: dict[tuple[str, str], set[Sink]] = {}
         self._redis = redis
 
     def subscribe(self, predicate: Predicate) -> Subscription:
@@ -68,9 +83,25 @@ class EventBus:
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscriptions.discard(subscription)
 
+    @contextmanager
+    def attach(self, field: str, value: str, sink: Sink) -> Iterator[None]:
+        """Give `sink` every event whose `field` (one of STREAM_FIELDS) is `value`, while the
+        block runs. Sinks are grouped by what they follow, so an event is matched once and
+        encoded once however many streams follow the same workspace."""
+        if field not in STREAM_FIELDS:
+            raise ValueError(f"field: streams follow one of {STREAM_FIELDS}, not {field!r}")
+        group = self._sinks.setdefault((field, value), set())
+        group.add(sink)
+        try:
+            yield
+        finally:
+            group.discard(sink)
+            if not group:
+                self._sinks.pop((field, value), None)
+
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscriptions)
+        return len(self._subscriptions) + sum(len(group) for group in self._sinks.values())
 
     def publish(self, events: Sequence[StreamEvent]) -> None:
         """Called right after a commit; never blocks the committing request."""
@@ -87,6 +118,22 @@ class EventBus:
         for subscription in list(self._subscriptions):
             for event in events:
                 subscription.offer(event)
+        if self._sinks:
+            # Next turn of the loop: the committing request answers without waiting for the
+            # writes to thousands of sockets.
+            asyncio.get_running_loop().call_soon(self._fan_out, list(events))
+
+    def _fan_out(self, events: list[StreamEvent]) -> None:
+        for event in events:
+            text: str | None = None
+            for field in STREAM_FIELDS:
+                value = event.get(field)
+                group = self._sinks.get((field, value)) if value else None
+                if not group:
+                    continue
+                text = text if text is not None else encode(event)
+                for sink in tuple(group):
+                    sink.push(event["seq"], text)
 
     async def relay_from_redis(self) -> None:
         """Background job: hear every node's events and deliver them to local subscribers."""
