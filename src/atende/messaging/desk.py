@@ -18,6 +18,7 @@ from atende.db.base import utcnow
 from atende.errors import Problem
 from atende.messaging.bot import Draft
 from atende.messaging.hub import MessagingHub
+from atende.messaging.media import Attachment, keep_attachment, shared_link
 from atende.messaging.schemas import SendMessage
 from atende.messaging.templates import TemplateRegistry, template_view
 
@@ -44,19 +45,46 @@ class Desk:
         return conversation
 
     async def send(self, conversation: Conversation, request: SendMessage) -> Message:
-        if conversation.state == "closed":
-            raise Problem(409, "Conversation closed", "this conversation was already wrapped up")
+        _require_open(conversation)
         if request.type == "template":
             draft = await self._template(request)
         else:
             await self._within_window(conversation)
             draft = _draft(request)
+        return await self._queue(conversation, draft)
+
+    async def attach(
+        self, conversation: Conversation, attachment: Attachment, caption: str | None
+    ) -> Message:
+        """The file is kept here and the provider fetches it from a link given only to it;
+        the history shows it from the stored copy."""
+        _require_open(conversation)
+        if caption and attachment.kind == "audio":
+            raise Problem(422, "Invalid caption", "caption: WhatsApp sends audio without caption")
+        await self._within_window(conversation)
+        media = keep_attachment(conversation.provider, attachment)
+        self.session.add(media)
+        content: dict[str, Any] = {
+            "link": shared_link(self.hub.runtime.settings.public_url, media.sid, attachment.share),
+            "share": attachment.share,
+            "mime_type": attachment.mime_type,
+            "size": len(attachment.content),
+        }
+        if attachment.kind == "document":
+            content["filename"] = attachment.filename
+        draft = Draft(attachment.kind, caption or None, content)
+        return await self._queue(conversation, draft, media.sid)
+
+    async def _queue(
+        self, conversation: Conversation, draft: Draft, media_sid: str | None = None
+    ) -> Message:
         message = await self.hub.queue(
             self.session,
             conversation,
             draft,
             author="agent",
             author_sid=self.principal.worker_sid,
+            media_sid=media_sid,
         )
         self.hub.wake_after_commit(self.session)
         return message
@@ -82,6 +110,11 @@ class Desk:
             request.template, request.language, request.variables
         )
         return Draft("template", prepared.text, prepared.content)
+
+
+def _require_open(conversation: Conversation) -> None:
+    if conversation.state == "closed":
+        raise Problem(409, "Conversation closed", "this conversation was already wrapped up")
 
 
 def _draft(request: SendMessage) -> Draft:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
 from atende.auth.models import Role
@@ -15,6 +16,7 @@ from atende.db.base import utcnow
 from atende.deps import Admin, AnyUser, DbSession, RuntimeDep
 from atende.errors import Problem, TwilioError
 from atende.messaging.desk import Desk, may_see
+from atende.messaging.media import check_attachment, may_share, rule_for
 from atende.messaging.schemas import SendMessage, TemplateIn, Transfer, WrapUp
 from atende.messaging.templates import TemplateRegistry, template_view
 from atende.messaging.webhooks import hub_of
@@ -85,6 +87,26 @@ async def send_message(
     desk = Desk(session, hub_of(runtime), principal)
     conversation = await desk.conversation(sid)
     message = await desk.send(conversation, body)
+    return message_view(message)
+
+
+@router.post("/conversations/{sid}/attachments", status_code=202)
+async def send_attachment(
+    sid: str,
+    session: DbSession,
+    runtime: RuntimeDep,
+    principal: AnyUser,
+    file: UploadFile = File(description="an image, PDF, audio or video within WhatsApp's limits"),
+    caption: str | None = Form(default=None, max_length=1024),
+) -> dict[str, Any]:
+    """A file from the agent (multipart): kept, then queued like any message (202)."""
+    desk = Desk(session, hub_of(runtime), principal)
+    conversation = await desk.conversation(sid)
+    filename = (file.filename or "anexo").rsplit("/", 1)[-1][:255]
+    mime, rule = rule_for(file.content_type, filename)
+    content = await file.read(rule.max_bytes + 1)
+    attachment = check_attachment(mime, rule, filename, content)
+    message = await desk.attach(conversation, attachment, caption)
     return message_view(message)
 
 
@@ -163,6 +185,21 @@ async def media(sid: str, session: DbSession, principal: AnyUser) -> Response:
     if file is None or file.status != "stored" or file.content is None:
         raise Problem(404, "Not yet available", "the media has not been fetched yet")
     return Response(file.content, media_type=file.mime_type)
+
+
+@router.get("/media/{sid}/shared/{share}", include_in_schema=False)
+async def shared_media(sid: str, share: str, session: DbSession) -> Response:
+    """An agent's attachment, fetched by WhatsApp or Twilio with the link they were given."""
+    repository = ConversationRepository(session)
+    message = await repository.message_with_media(sid)
+    if message is None or message.direction != "outbound" or not may_share(message.content, share):
+        raise Problem(404, "Not found", f"media {sid} does not exist")
+    file = await repository.media_content(sid)
+    if file is None or file.content is None:
+        raise Problem(404, "Not found", f"media {sid} does not exist")
+    name = quote(file.filename or sid, safe="")
+    headers = {"Content-Disposition": f"inline; filename*=UTF-8''{name}"}
+    return Response(file.content, media_type=file.mime_type, headers=headers)
 
 
 @router.get("/whatsapp/templates")

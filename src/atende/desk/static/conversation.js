@@ -41,7 +41,9 @@ function messageBody(message) {
   if (message.media_sid) {
     const url = `/api/media/${encodeURIComponent(message.media_sid)}`;
     if (message.type === "image" || message.type === "sticker") {
-      parts.push(h("img", { src: url, alt: content.caption || t("message.image"), loading: "lazy" }));
+      parts.push(h("img", { src: url, alt: content.caption || t("message.image"), loading: "lazy", onload: keepAtBottom }));
+    } else if (message.type === "audio" || message.type === "video") {
+      parts.push(h(message.type, { src: url, controls: true, preload: "metadata", class: "media-player" }));
     } else {
       parts.push(
         h("a", { class: "attachment", href: url, target: "_blank", rel: "noopener" }, `📎 ${content.filename || t("message.attachment")}`),
@@ -54,6 +56,14 @@ function messageBody(message) {
   }
   if (parts.length === 0) parts.push(h("em", { class: "muted" }, t("message.unsupported", { type: message.type })));
   return parts;
+}
+
+// A picture that loads after its message was added grows the list: stay at the newest message.
+function keepAtBottom(event) {
+  const list = event.target.closest(".messages");
+  if (list && list.scrollHeight - list.scrollTop - list.clientHeight < event.target.height + 80) {
+    list.scrollTop = list.scrollHeight;
+  }
 }
 
 function renderMessage(message) {
@@ -186,11 +196,21 @@ function textComposer(item) {
     canned.value = "";
   });
   const send = h("button", { type: "submit", class: "button primary", id: "send-reply" }, t("composer.send"));
+  const attachment = attachmentPicker();
   const form = h(
     "form",
     { class: "composer" },
     textarea,
-    h("div", { class: "row" }, canned, h("span", { class: "muted small" }, t("composer.shortcut")), h("span", { class: "spacer" }), send),
+    attachment.chip,
+    h(
+      "div",
+      { class: "row" },
+      canned,
+      attachment.button,
+      h("span", { class: "muted small" }, t("composer.shortcut")),
+      h("span", { class: "spacer" }),
+      send,
+    ),
   );
   textarea.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -201,15 +221,14 @@ function textComposer(item) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = textarea.value.trim();
-    if (!text) return;
+    const file = attachment.file();
+    if (!text && !file) return;
     send.disabled = true;
     try {
-      const message = await api("POST", `/api/conversations/${active.data.conversation.sid}/messages`, {
-        type: "text",
-        text,
-      });
+      const message = await api("POST", ...outgoing(active.data.conversation.sid, text, file));
       drafts.delete(item.task_sid);
       textarea.value = "";
+      attachment.clear();
       upsertMessage(message);
     } catch (error) {
       if (error.status === 409 && error.problem?.templates) {
@@ -225,6 +244,44 @@ function textComposer(item) {
     }
   });
   return form;
+}
+
+// A file goes as multipart with the text as its caption; otherwise the text alone.
+function outgoing(conversationSid, text, file) {
+  if (!file) return [`/api/conversations/${conversationSid}/messages`, { type: "text", text }];
+  const body = new FormData();
+  body.append("file", file);
+  if (text) body.append("caption", text);
+  return [`/api/conversations/${conversationSid}/attachments`, body];
+}
+
+// The types and sizes WhatsApp takes; the server checks them again and says what is wrong.
+const ACCEPT = "image/jpeg,image/png,application/pdf,audio/mpeg,audio/ogg,audio/aac,audio/amr,audio/mp4,video/mp4,video/3gpp";
+
+function formatSize(bytes) {
+  return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function attachmentPicker() {
+  const input = h("input", { type: "file", id: "attachment", accept: ACCEPT, class: "visually-hidden" });
+  const button = h("label", { for: "attachment", class: "button", id: "attach-button" }, t("composer.attach"), input);
+  const chip = h("div", { class: "attachment-chip", id: "attachment-chip", hidden: true });
+  const clear = () => {
+    input.value = "";
+    chip.hidden = true;
+    chip.replaceChildren();
+  };
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    if (!file) return clear();
+    chip.hidden = false;
+    chip.replaceChildren(
+      h("span", {}, `📎 ${file.name} · ${formatSize(file.size)}`),
+      h("span", { class: "muted small" }, t("composer.caption_hint")),
+      h("button", { type: "button", class: "button small", id: "attachment-remove", onclick: clear }, t("composer.remove_attachment")),
+    );
+  });
+  return { button, chip, clear, file: () => input.files[0] || null };
 }
 
 function templateComposer(item, templates) {

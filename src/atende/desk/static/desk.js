@@ -22,9 +22,11 @@ export class ApiError extends Error {
   }
 }
 
+// A FormData body (a file upload) goes as multipart; anything else as JSON.
 export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (config.csrf && method !== "GET") headers["X-CSRF-Token"] = config.csrf;
   let response;
   try {
@@ -32,7 +34,7 @@ export async function api(method, path, body) {
       method,
       headers,
       credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, { detail: t("error.network") });
