@@ -18,14 +18,20 @@ SESSION_COOKIE = "atende_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
+async def get_runtime(request: Request) -> Runtime:
+    """Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop
+    on every request."""
+    return runtime_of(request)
+
+
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; the request boundary commits once, or rolls back on error."""
-    async with get_runtime(request).sessions() as session:
+    async with runtime_of(request).sessions() as session:
         try:
             yield session
             await session.commit()

@@ -9,6 +9,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.orm import Session
+
+from atende.db import sqlite_inline
 
 
 def async_url(url: str) -> str:
@@ -35,14 +38,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # No waiting inside SQLite: the inline connection waits for locks without blocking the loop.
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
 
 
 def create_engine(url: str) -> AsyncEngine:
     target = async_url(url)
     if target.startswith("sqlite"):
-        engine = create_async_engine(target, connect_args={"timeout": 30})
+        database = make_url(target).database or ":memory:"
+        engine = create_async_engine(target, async_creator=sqlite_inline.connector(database))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(target, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -51,5 +56,17 @@ def create_engine(url: str) -> AsyncEngine:
 def session_factory(
     engine: AsyncEngine, info: dict[str, Any] | None = None
 ) -> async_sessionmaker[AsyncSession]:
-    """`info` reaches every session, e.g. the runtime, so after-commit hooks find the bus."""
-    return async_sessionmaker(engine, expire_on_commit=False, info=info or {})
+    """`info` reaches every session, e.g. the runtime, so after-commit hooks find the bus.
+
+    Each factory has a session class of its own: listeners registered on it once (instead of on
+    each session, which costs more than a small statement) reach only this factory's sessions."""
+    node_session = type("NodeSession", (Session,), {"__doc__": "A session of one factory."})
+    return async_sessionmaker(
+        engine, expire_on_commit=False, info=info or {}, sync_session_class=node_session
+    )
+
+
+def session_class(factory: async_sessionmaker[AsyncSession]) -> type[Session]:
+    """The class of the factory's sessions, to listen to their events."""
+    cls: type[Session] = factory.kw["sync_session_class"]
+    return cls

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -49,23 +50,34 @@ class WebhookTarget:
         return self.events_filter is None or event_type in self.events_filter
 
 
-def stream_payload(row: Event) -> dict[str, Any]:
+_COLUMNS = (
+    "sid",
+    "workspace_sid",
+    "event_type",
+    "resource_type",
+    "resource_sid",
+    "description",
+    "data",
+    "actor_type",
+    "actor_sid",
+    "worker_sid",
+    "task_sid",
+    "reservation_sid",
+)
+# Rows come back matched by SID: asking for parameter order would make SQLite insert one at a time.
+_INSERT = insert(Event).returning(Event.sid, Event.id)
+
+
+def _payload(seq: int, values: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "seq": row.id,
-        "sid": row.sid,
-        "workspace_sid": row.workspace_sid,
-        "event_type": row.event_type,
-        "resource_type": row.resource_type,
-        "resource_sid": row.resource_sid,
-        "description": row.description,
-        "data": row.data,
-        "actor_type": row.actor_type,
-        "actor_sid": row.actor_sid,
-        "worker_sid": row.worker_sid,
-        "task_sid": row.task_sid,
-        "reservation_sid": row.reservation_sid,
-        "event_date": row.event_date.isoformat(),
+        "seq": seq,
+        **{column: values[column] for column in _COLUMNS},
+        "event_date": values["event_date"].isoformat(),
     }
+
+
+def stream_payload(row: Event) -> dict[str, Any]:
+    return _payload(row.id, {column: getattr(row, column) for column in (*_COLUMNS, "event_date")})
 
 
 def _pascal(name: str) -> str:
@@ -80,21 +92,22 @@ def _form_value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def callback_form(row: Event, target: WebhookTarget) -> dict[str, str]:
+def callback_form(event: Mapping[str, Any], target: WebhookTarget) -> dict[str, str]:
     """The form TaskRouter posts to EventCallbackUrl: fixed headers plus the event's data."""
+    occurred: datetime = event["event_date"]
     form = {
-        "EventType": row.event_type,
+        "EventType": event["event_type"],
         "AccountSid": target.account_sid,
-        "WorkspaceSid": row.workspace_sid,
+        "WorkspaceSid": event["workspace_sid"],
         "WorkspaceName": target.workspace_name,
-        "EventDescription": row.description,
-        "ResourceType": row.resource_type,
-        "ResourceSid": row.resource_sid,
-        "Sid": row.sid,
-        "Timestamp": str(int(row.event_date.timestamp())),
-        "TimestampMs": str(int(row.event_date.timestamp() * 1000)),
+        "EventDescription": event["description"],
+        "ResourceType": event["resource_type"],
+        "ResourceSid": event["resource_sid"],
+        "Sid": event["sid"],
+        "Timestamp": str(int(occurred.timestamp())),
+        "TimestampMs": str(int(occurred.timestamp() * 1000)),
     }
-    for key, value in row.data.items():
+    for key, value in event["data"].items():
         form.setdefault(_pascal(key), _form_value(value))
     return form
 
@@ -117,48 +130,40 @@ def enqueue_http(
     )
     session.add(message)
     session.info[OUTBOX_KEY] = True
-    _ensure_commit_hook(session)
     return message
 
 
 async def record_events(
     session: AsyncSession, records: Sequence[EventRecord], webhook: WebhookTarget | None
-) -> list[Event]:
-    rows = [
-        Event(
-            sid=new_sid("EV"),
-            workspace_sid=record.workspace_sid,
-            event_type=record.event_type,
-            resource_type=record.resource_type,
-            resource_sid=record.resource_sid,
-            description=record.description,
-            data=record.data,
-            actor_type=record.actor_type,
-            actor_sid=record.actor_sid,
-            worker_sid=record.worker_sid,
-            task_sid=record.task_sid,
-            reservation_sid=record.reservation_sid,
-            event_date=record.occurred_at,
-        )
+) -> None:
+    """One multi-row INSERT for the command's events (their ids are the stream's sequence
+    numbers, so they come back with it); the pushes wait for the commit."""
+    if not records:
+        return
+    rows: list[dict[str, Any]] = [
+        {
+            "sid": new_sid("EV"),
+            "workspace_sid": record.workspace_sid,
+            "event_type": record.event_type,
+            "resource_type": record.resource_type,
+            "resource_sid": record.resource_sid,
+            "description": record.description,
+            "data": record.data,
+            "actor_type": record.actor_type,
+            "actor_sid": record.actor_sid,
+            "worker_sid": record.worker_sid,
+            "task_sid": record.task_sid,
+            "reservation_sid": record.reservation_sid,
+            "event_date": record.occurred_at,
+        }
         for record in records
     ]
-    if not rows:
-        return rows
-    session.add_all(rows)
-    await session.flush()
-    for row in rows:
-        if webhook is not None and webhook.admits(row.event_type):
+    connection = await session.connection()
+    ids = dict((await connection.execute(_INSERT, rows)).tuples().all())
+    for record, row in zip(records, rows, strict=True):
+        if webhook is not None and webhook.admits(record.event_type):
             enqueue_http(session, "event_callback", webhook.url, callback_form(row, webhook))
-    session.info.setdefault(PENDING_KEY, []).extend(stream_payload(row) for row in rows)
-    _ensure_commit_hook(session)
-    return rows
-
-
-def _ensure_commit_hook(session: AsyncSession) -> None:
-    sync_session = session.sync_session
-    if not sa_event.contains(sync_session, "after_commit", _after_commit):
-        sa_event.listen(sync_session, "after_commit", _after_commit)
-        sa_event.listen(sync_session, "after_rollback", _after_rollback)
+    session.info.setdefault(PENDING_KEY, []).extend(_payload(ids[row["sid"]], row) for row in rows)
 
 
 def _after_commit(sync_session: Session) -> None:
@@ -178,3 +183,9 @@ def _after_commit(sync_session: Session) -> None:
 def _after_rollback(sync_session: Session) -> None:
     sync_session.info.pop(PENDING_KEY, None)
     sync_session.info.pop(OUTBOX_KEY, None)
+
+
+# Once for every session (a listener per session costs more than a statement); both are cheap
+# for a session that recorded nothing.
+sa_event.listen(Session, "after_commit", _after_commit)
+sa_event.listen(Session, "after_rollback", _after_rollback)

@@ -62,14 +62,14 @@ async def _ensure_defaults(runtime: Runtime) -> None:
             await session.rollback()  # another node starting at the same time seeded them
 
 
-def context_of(runtime: RuntimeDep) -> OpsContext:
+async def context_of(runtime: RuntimeDep) -> OpsContext:
     return ops_context(runtime)
 
 
 ContextDep = Annotated[OpsContext, Depends(context_of)]
 
 
-def incident_service(session: DbSession, context: ContextDep) -> IncidentService:
+async def incident_service(session: DbSession, context: ContextDep) -> IncidentService:
     return IncidentService(session, context)
 
 

@@ -26,7 +26,7 @@ from atende.ops.schemas import (
 router = APIRouter(prefix="/api/ops", tags=["operations"])
 
 
-def config_service(session: DbSession) -> SupportConfigService:
+async def config_service(session: DbSession) -> SupportConfigService:
     return SupportConfigService(session)
 
 

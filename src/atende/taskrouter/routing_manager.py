@@ -25,6 +25,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from atende.db.engine import session_class
 from atende.events.record import WebhookTarget, record_events
 from atende.routing.engine import RoutingEngine
 from atende.routing.events import RoutingEvent
@@ -105,6 +106,10 @@ class RoutingManager:
         self._locks: dict[str, asyncio.Lock] = {}
         self._wake = asyncio.Event()
         self._dropped: set[str] = set()
+        node_sessions = session_class(runtime.sessions)
+        sa_event.listen(node_sessions, "after_commit", self._committed)
+        sa_event.listen(node_sessions, "after_soft_rollback", self._rolled_back)
+        sa_event.listen(node_sessions, "after_transaction_end", self._transaction_ended)
         self.after_command: list[CommandHook] = []
         """Called with each command's events inside its transaction (e.g. to queue the
         workflow's assignment callback)."""
@@ -228,7 +233,6 @@ class RoutingManager:
             # webhook, say) holds that write lock while it waits for ours, so ours must only be
             # taken by whoever holds the database's: claim it first, always in this order.
             await session.execute(_CLAIM_SQLITE_WRITER)
-        self._install_hooks(session)
         lock = self._locks.setdefault(workspace_sid, asyncio.Lock())
         await lock.acquire()
         held.add(workspace_sid)
@@ -243,13 +247,6 @@ class RoutingManager:
             session, workspace_sid
         ):
             del self._workspaces[workspace_sid]
-
-    def _install_hooks(self, session: AsyncSession) -> None:
-        sync_session = session.sync_session
-        if not sa_event.contains(sync_session, "after_transaction_end", self._transaction_ended):
-            sa_event.listen(sync_session, "after_commit", self._committed)
-            sa_event.listen(sync_session, "after_soft_rollback", self._rolled_back)
-            sa_event.listen(sync_session, "after_transaction_end", self._transaction_ended)
 
     def _committed(self, sync_session: Session) -> None:
         sync_session.info[_COMMITTED] = True
