@@ -2,7 +2,9 @@
 
 Domain packages plug in by convention: a module `atende/<domain>/api.py` exposing
 `router: APIRouter` is mounted, and if it also defines `def setup(runtime: Runtime) -> None`
-that is called before start-up to attach services and background jobs."""
+that is called before start-up to attach services and background jobs. An `early_router`
+is mounted before every other router, so providers' webhooks are matched first; a module's
+`ROUTE_ORDER` (default 100) moves its router ahead of others'."""
 
 from __future__ import annotations
 
@@ -61,6 +63,12 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(health.router)
+    # Providers' webhooks next: routes are tried in order, and providers time their answers.
     for module in modules:
+        early = getattr(module, "early_router", None)
+        if early is not None:
+            app.include_router(early)
+    # Routes are tried one by one: the busiest API first, then the rest in name order.
+    for module in sorted(modules, key=lambda module: getattr(module, "ROUTE_ORDER", 100)):
         app.include_router(module.router)
     return app

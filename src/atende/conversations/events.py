@@ -5,6 +5,7 @@ They are not sent to a workspace's EventCallbackUrl: that stays TaskRouter's own
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +33,29 @@ async def emit(
     actor_sid: str | None = None,
     worker_sid: str | None = None,
 ) -> None:
-    record = EventRecord(
+    record = _record(conversation, event_type, description, data, actor_sid, worker_sid)
+    await record_events(session, [record], None)
+
+
+async def emit_many(
+    session: AsyncSession,
+    conversation: Conversation,
+    happenings: Sequence[tuple[str, str, dict[str, Any]]],
+) -> None:
+    """Several events of one conversation (type, description, data), recorded together."""
+    records = [_record(conversation, *happening, None, None) for happening in happenings]
+    await record_events(session, records, None)
+
+
+def _record(
+    conversation: Conversation,
+    event_type: str,
+    description: str,
+    data: dict[str, Any],
+    actor_sid: str | None,
+    worker_sid: str | None,
+) -> EventRecord:
+    return EventRecord(
         workspace_sid=conversation.workspace_sid or "",
         event_type=event_type,
         resource_type="conversation",
@@ -45,4 +68,3 @@ async def emit(
         worker_sid=worker_sid or conversation.worker_sid,
         task_sid=conversation.task_sid,
     )
-    await record_events(session, [record], None)

@@ -22,14 +22,20 @@ async def issue_protocol(
     """Returns e.g. "20261124000042"; the sequence restarts each day in the customer's zone."""
     moment = at or utcnow()
     day = moment.astimezone(ZONE).date()
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(ProtocolCounter).values(day=day, last=0).on_conflict_do_nothing())
-    result = await session.execute(
+    increment = (
         update(ProtocolCounter)
         .where(ProtocolCounter.day == day)
         .values(last=ProtocolCounter.last + 1)
         .returning(ProtocolCounter.last)
     )
-    number = f"{day:%Y%m%d}{result.scalar_one():06d}"
+    last = (await session.execute(increment)).scalar_one_or_none()
+    if last is None:
+        # The day's first number: create its counter (another node may just have), then count.
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(ProtocolCounter).values(day=day, last=0).on_conflict_do_nothing()
+        )
+        last = (await session.execute(increment)).scalar_one()
+    number = f"{day:%Y%m%d}{last:06d}"
     session.add(Protocol(number=number, channel=channel, reference=reference, opened_at=moment))
     return number

@@ -172,6 +172,16 @@ class ConversationRepository:
         )
         return await self.session.scalar(query)
 
+    async def kept_provider_ids(self, provider_ids: Sequence[str]) -> set[tuple[str, str]]:
+        """Which of these provider ids are kept already, as (provider, provider_id): the
+        duplicate check of a whole batch of webhook items in one query."""
+        if not provider_ids:
+            return set()
+        query = select(Message.provider, Message.provider_id).where(
+            Message.provider_id.in_(provider_ids)
+        )
+        return {(provider, id_) for provider, id_ in await self.session.execute(query) if id_}
+
     async def messages(self, conversation_sid: str, after_id: int = 0) -> Sequence[Message]:
         """In the order they were written (providers may deliver them out of order)."""
         query = (

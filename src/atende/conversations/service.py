@@ -3,11 +3,12 @@ messages. Callers (webhook processing, the desk API, the bot) commit at their bo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.conversations import events, status, transcript, window
@@ -34,6 +35,18 @@ class Received:
     conversation: Conversation
     message: Message
     opened: bool
+    # The contact when it was loaded anyway (a conversation opened), so the bot need not ask.
+    contact: Contact | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One outbound message to keep: type, text, type-specific content, attachment."""
+
+    kind: str
+    text: str | None
+    content: dict[str, Any] = field(default_factory=dict)
+    media_sid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +77,17 @@ class ConversationService:
     ) -> Contact:
         """Find the contact by any identity it shows and learn the ones it did not have yet
         (a withheld phone shared later joins the same contact)."""
+        contact, _created = await self._contact(phone, whatsapp_user_id, visitor, name)
+        return contact
+
+    async def _contact(
+        self, phone: str | None, whatsapp_user_id: str | None, visitor: str | None, name: str
+    ) -> tuple[Contact, bool]:
+        """`contact_for`, also saying whether the contact is new (then it has no history)."""
         contact = await self.repository.contact_by(
             phone=phone, whatsapp_user_id=whatsapp_user_id, visitor=visitor
         )
+        created = contact is None
         if contact is None:
             contact = Contact(sid=new_sid("CT"), name=name)
             self.session.add(contact)
@@ -82,10 +103,9 @@ class ConversationService:
         if name and not contact.name:
             contact.name = name
             changed = True
-        if changed:
+        if changed and not created:
             contact.date_updated = self.clock()
-            await self.session.flush()
-        return contact
+        return contact, created
 
     # --- conversations -------------------------------------------------------------------
 
@@ -96,7 +116,10 @@ class ConversationService:
         *,
         workspace_sid: str | None = None,
         language: str = "pt-BR",
+        first_contact: bool = False,
     ) -> Conversation:
+        """A new conversation with its protocol number. `first_contact`: the contact was
+        just created, so no earlier conversation can hold its window."""
         now = self.clock()
         sid = new_sid("CH")
         protocol = await issue_protocol(self.session, address.channel, sid, at=now)
@@ -112,22 +135,24 @@ class ConversationService:
             attributes={},
             language=language,
             workspace_sid=workspace_sid,
-            last_inbound_at=await self.repository.last_inbound_at(
+            last_inbound_at=None
+            if first_contact
+            else await self.repository.last_inbound_at(
                 contact.sid, address.channel, address.business
             ),
             opened_at=now,
             date_updated=now,
         )
         self.session.add(conversation)
-        self.session.add_all(
-            [
-                Participant(
-                    conversation_sid=sid, kind="customer", identity=contact.sid, joined_at=now
-                ),
-                Participant(conversation_sid=sid, kind="bot", identity="bot", joined_at=now),
-            ]
-        )
         await self.session.flush()
+        # One statement for both (no objects: nothing reads them back in this transaction).
+        await self.session.execute(
+            insert(Participant),
+            [
+                {"conversation_sid": sid, "kind": kind, "identity": identity, "joined_at": now}
+                for kind, identity in (("customer", contact.sid), ("bot", "bot"))
+            ],
+        )
         await events.emit(
             self.session,
             conversation,
@@ -138,10 +163,13 @@ class ConversationService:
         return conversation
 
     async def receive(
-        self, item: InboundMessage, workspace_sid: str | None = None
+        self, item: InboundMessage, workspace_sid: str | None = None, *, unseen: bool = False
     ) -> Received | None:
-        """Keep a customer's message; None if it was already kept (a provider's retry)."""
-        if await self.repository.message_by_provider_id(item.provider, item.provider_id):
+        """Keep a customer's message; None if it was already kept (a provider's retry).
+        `unseen`: the caller already checked that (a batch checks all its items at once)."""
+        if not unseen and await self.repository.message_by_provider_id(
+            item.provider, item.provider_id
+        ):
             return None
         address = Address(item.channel, item.provider, item.customer_address, item.business_address)
         # The usual case, a customer writing again from the same address, costs one query.
@@ -149,19 +177,20 @@ class ConversationService:
             address.customer, address.channel, address.business
         )
         opened = False
+        contact: Contact | None = None
         if conversation is None:
-            contact = await self.contact_for(
-                phone=item.phone,
-                whatsapp_user_id=item.whatsapp_user_id,
-                visitor=item.visitor,
-                name=item.profile_name,
+            contact, created = await self._contact(
+                item.phone, item.whatsapp_user_id, item.visitor, item.profile_name
             )
-            conversation = await self.repository.open_for(
-                contact.sid, item.channel, address.business
-            )
+            if not created:
+                conversation = await self.repository.open_for(
+                    contact.sid, item.channel, address.business
+                )
             opened = conversation is None
             if conversation is None:
-                conversation = await self.open(contact, address, workspace_sid=workspace_sid)
+                conversation = await self.open(
+                    contact, address, workspace_sid=workspace_sid, first_contact=created
+                )
             elif item.phone:
                 # The phone WhatsApp withheld is now known: Meta prefers replies to it.
                 conversation.customer_address = item.phone
@@ -187,11 +216,12 @@ class ConversationService:
             sent_at=item.sent_at,
         )
         self.session.add(message)
-        conversation.last_inbound_at = window.later(conversation.last_inbound_at, item.sent_at)
-        conversation.date_updated = self.clock()
         await self.session.flush()
         await self._message_event(conversation, message, events.MESSAGE_ADDED)
-        return Received(conversation, message, opened)
+        # Changed after the message's flush, so the bot's answer writes the row once.
+        conversation.last_inbound_at = window.later(conversation.last_inbound_at, item.sent_at)
+        conversation.date_updated = self.clock()
+        return Received(conversation, message, opened, contact)
 
     def _keep_media(self, item: InboundMessage) -> str | None:
         if item.media is None:
@@ -223,27 +253,55 @@ class ConversationService:
         state: str = QUEUED,
     ) -> Message:
         """A message from the company; `queued` ones are sent by the delivery job."""
-        now = self.clock()
-        message = Message(
-            sid=new_sid("IM"),
-            conversation_sid=conversation.sid,
-            direction="outbound",
+        [message] = await self.add_outbounds(
+            conversation,
+            [Outgoing(kind, text, content or {}, media_sid)],
             author=author,
             author_sid=author_sid,
-            type=kind,
-            text=text,
-            content=content or {},
-            media_sid=media_sid,
-            status=state,
-            provider=conversation.provider,
-            next_attempt_at=now if state == QUEUED else None,
-            sent_at=now,
+            state=state,
         )
-        self.session.add(message)
+        return message
+
+    async def add_outbounds(
+        self,
+        conversation: Conversation,
+        outgoing: Sequence[Outgoing],
+        *,
+        author: str,
+        author_sid: str | None = None,
+        state: str = QUEUED,
+    ) -> list[Message]:
+        """Several messages of one author at once (a bot turn): one flush, one event write."""
+        now = self.clock()
+        messages = [
+            Message(
+                sid=new_sid("IM"),
+                conversation_sid=conversation.sid,
+                direction="outbound",
+                author=author,
+                author_sid=author_sid,
+                type=part.kind,
+                text=part.text,
+                content=part.content,
+                media_sid=part.media_sid,
+                status=state,
+                provider=conversation.provider,
+                next_attempt_at=now if state == QUEUED else None,
+                sent_at=now,
+            )
+            for part in outgoing
+        ]
+        if not messages:
+            return messages
+        self.session.add_all(messages)
         conversation.date_updated = now
         await self.session.flush()
-        await self._message_event(conversation, message, events.MESSAGE_ADDED)
-        return message
+        await events.emit_many(
+            self.session,
+            conversation,
+            [_message_happening(message, events.MESSAGE_ADDED) for message in messages],
+        )
+        return messages
 
     async def apply_status(self, update: StatusUpdate) -> Message | None:
         """Move a message forward; None when the message is not known (yet)."""
@@ -275,10 +333,7 @@ class ConversationService:
     async def _message_event(
         self, conversation: Conversation, message: Message, event_type: str
     ) -> None:
-        description = f"{message.direction} {message.type} message {message.status}"
-        await events.emit(
-            self.session, conversation, event_type, description, {"message": message_view(message)}
-        )
+        await events.emit(self.session, conversation, *_message_happening(message, event_type))
 
     # --- ownership -----------------------------------------------------------------------
 
@@ -366,3 +421,8 @@ class ConversationService:
             actor_sid=by,
         )
         return kept
+
+
+def _message_happening(message: Message, event_type: str) -> tuple[str, str, dict[str, Any]]:
+    description = f"{message.direction} {message.type} message {message.status}"
+    return event_type, description, {"message": message_view(message)}

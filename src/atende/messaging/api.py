@@ -10,8 +10,9 @@ from atende.messaging.hub import MessagingHub
 from atende.messaging.taskrouter_gateway import TaskRouterGateway
 from atende.runtime import Runtime
 
+# Mounted first by the app factory: tried before the other routes, so answered sooner.
+early_router = webhooks.router
 router = APIRouter()
-router.include_router(webhooks.router)
 router.include_router(desk_api.router)
 router.include_router(webchat_api.router)
 

@@ -7,9 +7,10 @@ Cancellation and complaint stay reachable at any question: typing them jumps the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from atende.conversations.service import Outgoing
 from atende.flows import actions as act
 from atende.flows.interpreter import FlowState, Step
 from atende.flows.loader import first_menu
@@ -20,13 +21,8 @@ ALWAYS_REACHABLE = frozenset({"cancellation", "complaint"})
 LIST_BUTTON = {"pt-BR": "Ver opções", "en": "See options"}
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """An outbound message to queue: type, text and type-specific content."""
-
-    kind: str
-    text: str | None
-    content: dict[str, Any] = field(default_factory=dict)
+# An outbound message to queue: type, text and type-specific content.
+Draft = Outgoing
 
 
 @dataclass(frozen=True, slots=True)

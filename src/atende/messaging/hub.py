@@ -23,7 +23,7 @@ from atende.channels.webchat import WebchatConnector
 from atende.channels.whatsapp_cloud import WhatsAppCloudConnector
 from atende.channels.whatsapp_cloud_payloads import graph_payload
 from atende.conversations.items import FetchedMedia, InboundMessage, ProviderError
-from atende.conversations.models import Conversation, Message
+from atende.conversations.models import Contact, Conversation, Message
 from atende.conversations.service import ConversationService, Received
 from atende.flows.runner import FlowRunner
 from atende.messaging.bot import ChatBot, Draft
@@ -135,7 +135,9 @@ class MessagingHub:
         conversation = received.conversation
         if conversation.state != "bot":
             return
-        await self.bot_turn(session, conversation, item.bot_reply, opened=received.opened)
+        await self.bot_turn(
+            session, conversation, item.bot_reply, opened=received.opened, contact=received.contact
+        )
 
     async def bot_turn(
         self,
@@ -144,15 +146,21 @@ class MessagingHub:
         reply: str | None,
         *,
         opened: bool,
+        contact: Contact | None = None,
     ) -> None:
-        contact = await ConversationService(session).repository.contact(conversation.contact_sid)
-        variables = {
-            "protocol": conversation.protocol,
-            "from": conversation.customer_address,
-            "channel": conversation.channel,
-            "name": contact.name if contact is not None else "",
-        }
+        """One bot turn; `contact` when the caller has it (the flow's start names it)."""
         saved = None if opened or conversation.flow_state is None else conversation.flow_state
+        variables: dict[str, Any] = {}
+        if saved is None:
+            if contact is None:
+                repository = ConversationService(session).repository
+                contact = await repository.contact(conversation.contact_sid)
+            variables = {
+                "protocol": conversation.protocol,
+                "from": conversation.customer_address,
+                "channel": conversation.channel,
+                "name": contact.name if contact is not None else "",
+            }
         turn = await self.bot.turn(
             saved,
             variables,
@@ -161,8 +169,9 @@ class MessagingHub:
             language=conversation.language,
         )
         conversation.flow_state = turn.state.to_dict()
-        for draft in turn.drafts:
-            await self.queue(session, conversation, draft, author="bot")
+        await ConversationService(session).add_outbounds(
+            conversation, turn.drafts, author="bot", state=_first_state(conversation)
+        )
         answers = dict(turn.state.attributes)
         if turn.handoff is not None:
             await self.router.handoff(
@@ -192,7 +201,7 @@ class MessagingHub:
     ) -> Message:
         """Keep an outbound message; the web chat delivers over its socket at once, the
         others go to the delivery queue."""
-        state = "sent" if conversation.provider == "webchat" else "queued"
+        state = _first_state(conversation)
         return await ConversationService(session).add_outbound(
             conversation,
             author=author,
@@ -233,3 +242,8 @@ class MessagingHub:
         if provider == self.twilio.name and url:
             return await self.twilio.fetch_media(self.http, url)
         raise ProviderError("media", "a mídia não tem id nem endereço", retryable=False)
+
+
+def _first_state(conversation: Conversation) -> str:
+    """The web chat delivers over its socket at once; the others go to the delivery queue."""
+    return "sent" if conversation.provider == "webchat" else "queued"

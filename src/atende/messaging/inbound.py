@@ -1,20 +1,22 @@
 """Inbound webhooks: stored before the 2xx, processed right after in the background.
 
 `store` is what the webhook endpoint does before answering: one insert that ignores keys it
-already has, so a provider's retry or duplicate changes nothing. `InboundProcessor` then turns
-pending rows into messages, status changes, bot turns and tasks, oldest first, one transaction
-per row so one bad payload never blocks the others. Rows still pending after a crash are picked up
-when the node starts again."""
+already has, so a provider's retry or duplicate changes nothing; `InboundWriter` gathers the
+webhooks arriving together into one such insert and one commit. `InboundProcessor` then turns
+pending rows into messages, status changes, bot turns and tasks, oldest first, many rows per
+transaction; one bad payload never blocks the others. Rows still pending after a crash are
+picked up when the node starts again."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.conversations.items import RawItem
 from atende.conversations.models import InboundEvent
+from atende.conversations.repository import ConversationRepository
 from atende.conversations.service import ConversationService
 from atende.db.base import utcnow
 
@@ -31,6 +34,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 200
+# Rows processed in one transaction, at most; and how long that transaction may keep
+# webhooks waiting to be stored (HOLD), or run at all (MAX_HOLD, other writers wait too).
+CHUNK = 50
+HOLD = 0.05
+MAX_HOLD = 0.25
 IDLE_WAIT = 2.0
 
 
@@ -52,13 +60,11 @@ async def store(session: AsyncSession, items: Sequence[RawItem]) -> set[str]:
         }
         for item in items
     ]
-    statement = (
-        insert(InboundEvent)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(InboundEvent.key)
-    )
-    result = await session.execute(statement)
+    # One statement whatever the number of rows (the driver's batched VALUES), compiled once
+    # and cached: a multi-row VALUES of its own would be compiled again for every batch size.
+    table = cast(Table, InboundEvent.__table__)
+    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+    result = await session.execute(statement, rows)
     return set(result.scalars().all())
 
 
@@ -72,6 +78,12 @@ class InboundWriter:
         self._waiting: list[tuple[Sequence[RawItem], asyncio.Future[int]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._writing = False
+
+    @property
+    def waiting(self) -> bool:
+        """Webhooks are waiting for their commit (the processor then gives way)."""
+        return self._writing or bool(self._waiting)
 
     async def store(self, items: Sequence[RawItem]) -> int:
         """Returns how many of the items were new, once they are committed."""
@@ -94,7 +106,11 @@ class InboundWriter:
             self._wake.clear()
             batch, self._waiting = self._waiting, []
             if batch:
-                await self._write(batch)
+                self._writing = True
+                try:
+                    await self._write(batch)
+                finally:
+                    self._writing = False
 
     async def _write(self, batch: list[tuple[Sequence[RawItem], asyncio.Future[int]]]) -> None:
         items = [item for request, _ in batch for item in request]
@@ -128,6 +144,15 @@ async def release_waiting(session: AsyncSession, provider_message_id: str) -> in
 
 
 class InboundProcessor:
+    """Turns pending rows into conversations, bot turns and tasks.
+
+    Rows are taken oldest first, CHUNK at a time, and processed in one transaction (a
+    customer's messages in the order they arrived): one BEGIN, one claim, one status update
+    and one commit for all of them instead of per row. The transaction gives the database
+    back after HOLD seconds when webhooks wait to be stored, so acknowledgements stay fast
+    while a backlog is processed. If a row fails, the chunk is rolled back and its rows are
+    taken again one per transaction: the failing one is set aside, the others kept."""
+
     def __init__(self, hub: MessagingHub) -> None:
         self.hub = hub
         self._wake = asyncio.Event()
@@ -144,66 +169,127 @@ class InboundProcessor:
                     await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 
     async def process_pending(self) -> int:
-        """Process up to a batch of pending rows, each in its own short transaction (SQLite
-        has one writer: webhooks must not wait behind a long batch); returns how many."""
+        """Process up to BATCH pending rows, a chunk per transaction; returns how many."""
         handled = 0
         while handled < BATCH:
-            if not await self._process_next():
+            done = await self._process_chunk()
+            if not done:
                 break
-            handled += 1
+            handled += done
         if handled:
             self.hub.after_commit()
         return handled
 
-    async def _process_next(self) -> bool:
+    async def _process_chunk(self) -> int:
         async with self.hub.writing() as session:
-            query = (
-                select(InboundEvent)
-                .where(InboundEvent.state == "pending")
-                .order_by(InboundEvent.id)
-                .limit(1)
-            )
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            row = await session.scalar(query)
-            if row is None:
+            rows = await _claim(session, CHUNK)
+            if not rows:
                 await session.commit()
-                return False
-            row_id, key = row.id, row.key
+                return 0
+            started = time.monotonic()
+            outcomes: list[dict[str, object]] = []
             try:
-                row.state = await self._handle(session, row)
+                kept = await _kept(session, rows)
+                for row in rows:
+                    if outcomes and self._must_yield(started):
+                        break
+                    state = await self._handle(session, row, kept)
+                    outcomes.append({"id": row.id, "state": state, "processed_at": utcnow()})
+                await session.execute(update(InboundEvent), outcomes)
+                await session.commit()
+                return len(outcomes)
             except OperationalError:
-                raise  # the database is busy or gone: the row stays pending and is tried again
+                raise  # the database is busy or gone: the rows stay pending and are tried again
+            except Exception:
+                await session.rollback()
+                suspects = [row.id for row in rows[: len(outcomes) + 1]]
+        for row_id in suspects:
+            await self._process_alone(row_id)
+        return len(suspects)
+
+    def _must_yield(self, started: float) -> bool:
+        """Hand the database to the webhooks waiting to be stored (after a little work, so a
+        steady stream of webhooks does not shrink every chunk to one row)."""
+        held = time.monotonic() - started
+        return held >= MAX_HOLD or (held >= HOLD and self.hub.writer.waiting)
+
+    async def _process_alone(self, row_id: int) -> None:
+        """One row in its own transaction; a failure sets it aside with its error."""
+        async with self.hub.writing() as session:
+            rows = await _claim(session, 1, row_id)
+            if not rows:
+                await session.commit()
+                return
+            row = rows[0]
+            try:
+                state = await self._handle(session, row, await _kept(session, rows))
+            except OperationalError:
+                raise
             except Exception as exc:
-                log.exception("inbound event %s (%s) failed", row_id, key)
+                log.exception("inbound event %s (%s) failed", row.id, row.key)
                 await session.rollback()
                 failure = f"{exc.__class__.__name__}: {exc}"
             else:
-                row.processed_at = utcnow()
+                await _mark(session, row_id, state=state)
                 await session.commit()
-                return True
-        await self._failed(row_id, failure)
-        return True
-
-    async def _failed(self, row_id: int, error: str) -> None:
-        """Set aside a row that cannot be processed, so the ones behind it go on."""
+                return
         async with self.hub.writing() as session:
-            await session.execute(
-                update(InboundEvent)
-                .where(InboundEvent.id == row_id)
-                .values(state="failed", error=error[:2000], processed_at=utcnow())
-            )
+            await _mark(session, row_id, state="failed", error=failure[:2000])
             await session.commit()
 
-    async def _handle(self, session: AsyncSession, row: InboundEvent) -> str:
+    async def _handle(
+        self, session: AsyncSession, row: Row[Any], kept: set[tuple[str, str]]
+    ) -> str:
         connector = self.hub.connector(row.provider)
         if row.kind == "status":
             update_ = connector.status(row.payload)
             message = await ConversationService(session).apply_status(update_)
             return "done" if message is not None else "waiting"
+        if (row.provider, row.provider_message_id) in kept:
+            return "done"
         item = connector.message(row.payload)
         workspace = await self.hub.router.workspace_for(session)
-        received = await ConversationService(session).receive(item, workspace)
+        received = await ConversationService(session).receive(item, workspace, unseen=True)
         if received is not None:
             await self.hub.after_inbound(session, received, item)
         return "done"
+
+
+async def _claim(session: AsyncSession, limit: int, row_id: int | None = None) -> list[Row[Any]]:
+    """Pending rows, oldest first (just the columns processing reads: no ORM objects); on
+    PostgreSQL locked, skipping those another node holds."""
+    query = (
+        select(
+            InboundEvent.id,
+            InboundEvent.key,
+            InboundEvent.provider,
+            InboundEvent.kind,
+            InboundEvent.payload,
+            InboundEvent.provider_message_id,
+        )
+        .where(InboundEvent.state == "pending")
+        .order_by(InboundEvent.id)
+        .limit(limit)
+    )
+    if row_id is not None:
+        query = query.where(InboundEvent.id == row_id)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.execute(query)).all())
+
+
+async def _kept(session: AsyncSession, rows: Sequence[Row[Any]]) -> set[tuple[str, str]]:
+    """The rows' messages already kept (one query for the chunk; a chunk never holds one
+    message twice, the rows' keys being unique)."""
+    ids = [row.provider_message_id for row in rows if row.kind == "message"]
+    return await ConversationRepository(session).kept_provider_ids(ids)
+
+
+async def _mark(
+    session: AsyncSession, row_id: int, *, state: str, error: str | None = None
+) -> None:
+    await session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == row_id)
+        .values(state=state, error=error, processed_at=utcnow())
+    )

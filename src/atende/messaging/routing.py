@@ -108,17 +108,18 @@ class ConversationRouter:
         priority: int | None = None,
         timeout: int | None = None,
     ) -> str | None:
-        """Make the conversation a task; without a configured workflow it waits, unrouted."""
+        """Make the conversation a task; without a configured workflow it waits, unrouted.
+        The conversation's row is changed once, at the end, with the task's outcome."""
         service = ConversationService(session)
-        conversation.attributes = {**conversation.attributes, **answers}
         workflow = workflow_sid or await self.workflow(session)
         workspace = await self.workspace_for(session, workflow)
         if workflow is None or workspace is None:
             log.warning("no workflow to route conversation %s; it waits", conversation.sid)
+            conversation.attributes = {**conversation.attributes, **answers}
             await service.queued(conversation, None)
             return None
-        conversation.workspace_sid = workspace
         attributes = await self.task_attributes(session, conversation, answers)
+        conversation.workspace_sid = workspace
         try:
             async with session.begin_nested():
                 task_sid = await self.gateway.create_task(
@@ -133,9 +134,11 @@ class ConversationRouter:
         except TwilioError as error:
             # A configuration mistake (no such task channel…) must not lose the customer.
             log.error("routing conversation %s failed: %s", conversation.sid, error.message)
-            conversation.attributes = {**conversation.attributes, "routing_error": error.message}
+            failed = {**conversation.attributes, **answers, "routing_error": error.message}
+            conversation.attributes = failed
             await service.queued(conversation, None)
             return None
+        conversation.attributes = {**conversation.attributes, **answers}
         await service.queued(conversation, task_sid)
         return task_sid
 

@@ -1,0 +1,107 @@
+"""Webhooks arriving together: stored by group commit, processed many per transaction.
+
+Many concurrent signed webhooks, a share of them repeated as Meta's retries are, must leave
+each wamid stored and kept once, every one processed, and each customer's messages kept in
+the order they were stored; a webhook that cannot be processed in the middle of a batch is set
+aside without losing the others."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from atende.conversations.models import Conversation, InboundEvent, Message
+from atende.messaging.hub import MessagingHub
+from tests.messaging import meta_payloads as meta
+from tests.messaging.conftest import drain, post_meta
+
+CUSTOMERS = 40
+MESSAGES = 3
+
+
+def _wa_id(customer: int) -> str:
+    return f"55119{customer:08d}"
+
+
+def _message(customer: int, number: int) -> dict[str, Any]:
+    return meta.text(
+        f"wamid.{customer}.{number}",
+        f"mensagem {number}",
+        wa_id=_wa_id(customer),
+        user_id=None,
+        name=f"Cliente {customer}",
+        timestamp=meta.TIMESTAMP + number,
+    )
+
+
+async def _rows(app: FastAPI, query: Any) -> list[Any]:
+    async with app.state.runtime.sessions() as session:
+        return list((await session.execute(query)).all())
+
+
+async def test_concurrent_webhooks_with_repeats_are_kept_once_and_in_order(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub
+) -> None:
+    documents = [
+        _message(customer, number)
+        for customer in range(CUSTOMERS)
+        for number in range(1, MESSAGES + 1)
+    ]
+    # 120 distinct messages and 80 repeats (each customer's first two messages once more):
+    # 200 requests at once.
+    repeats = [_message(customer, number) for customer in range(CUSTOMERS) for number in (1, 2)]
+    requests = documents + repeats
+    assert len(requests) == 200
+    answers = await asyncio.gather(*(post_meta(client, document) for document in requests))
+    assert {answer.status_code for answer in answers} == {200}
+
+    await drain(hub)
+
+    events = await _rows(app, select(InboundEvent.id, InboundEvent.key, InboundEvent.state))
+    assert len(events) == CUSTOMERS * MESSAGES, "each wamid stored once"
+    assert {state for _id, _key, state in events} == {"done"}
+    stored_order = {key.removeprefix("meta:message:"): event_id for event_id, key, _ in events}
+    inbound = await _rows(
+        app,
+        select(Message.id, Message.provider_id, Message.conversation_sid)
+        .where(Message.direction == "inbound")
+        .order_by(Message.id),
+    )
+    assert sorted(provider_id for _id, provider_id, _sid in inbound) == sorted(stored_order)
+    per_conversation: dict[str, list[str]] = defaultdict(list)
+    for _id, provider_id, conversation_sid in inbound:
+        per_conversation[conversation_sid].append(provider_id)
+    assert len(per_conversation) == CUSTOMERS, "one conversation per customer"
+    for kept in per_conversation.values():
+        assert kept == sorted(kept, key=stored_order.__getitem__), "kept in arrival order"
+
+
+async def test_a_failing_webhook_in_a_batch_loses_none_of_the_others(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub
+) -> None:
+    # Stored, but unprocessable: a message naming no sender at all.
+    broken = meta.text("wamid.broken", "?", wa_id=None, user_id=None)
+    documents = [_message(customer, 1) for customer in range(5)]
+    documents += [broken] + [_message(customer, 1) for customer in range(5, 10)]
+    for document in documents:
+        assert (await post_meta(client, document)).status_code == 200
+
+    assert await hub.inbound.process_pending() == len(documents)
+
+    states = dict(await _rows(app, select(InboundEvent.key, InboundEvent.state)))
+    assert states.pop("meta:message:wamid.broken") == "failed"
+    assert set(states.values()) == {"done"}
+    inbound = await _rows(
+        app, select(Message.provider_id).where(Message.direction == "inbound").order_by(Message.id)
+    )
+    assert [provider_id for (provider_id,) in inbound] == [
+        f"wamid.{customer}.1" for customer in range(10)
+    ]
+    conversations = await _rows(app, select(Conversation.sid, Conversation.flow_state))
+    assert len(conversations) == 10
+    assert all(flow_state for _sid, flow_state in conversations), "the bot answered each"
