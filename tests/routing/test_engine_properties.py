@@ -253,6 +253,12 @@ class RoutingMachine(RuleBasedStateMachine):
         else:
             self.apply("update_task", sid=sid, attributes={"type": kind})
 
+    @rule(data=st.data(), channel=st.sampled_from(CHANNELS))
+    def change_channel(self, data: st.DataObject, channel: str) -> None:
+        sid = self.pick(data, self.tasks(TaskStatus.PENDING, TaskStatus.RESERVED))
+        if sid is not None:
+            self.apply("update_task", sid=sid, task_channel=channel)
+
     @rule(data=st.data(), activity=st.sampled_from([AVAILABLE, BUSY, OFFLINE]))
     def set_activity(self, data: st.DataObject, activity: str) -> None:
         worker = data.draw(st.sampled_from(self.worker_sids))

@@ -501,10 +501,12 @@ class RoutingEngine(Persistence):
         virtual_start_time: float | None = None,
         assignment_status: TaskStatus | str | None = None,
         reason: str | None = None,
+        task_channel: str | None = None,
     ) -> list[RoutingEvent]:
-        """TaskRouter's task update. New attributes route a waiting task again from the top
-        (its outstanding offers are canceled); ``assignment_status`` moves a waiting task to
-        ``canceled`` or an assigned one to ``wrapping`` or ``completed``."""
+        """TaskRouter's task update. New attributes, or a new ``task_channel`` (SID or unique
+        name), route a waiting task again from the top (its outstanding offers are canceled);
+        ``assignment_status`` moves a waiting task to ``canceled`` or an assigned one to
+        ``wrapping`` or ``completed``."""
         slot = self._task_slot(sid)
         task = slot.task
         status = None if assignment_status is None else _STATUSES.get(assignment_status)
@@ -515,13 +517,23 @@ class RoutingEngine(Persistence):
                     f"task {sid} is {task.assignment_status}; it cannot become {status}"
                 )
         _check_priority(priority)
+        channel_sid = None
+        if task_channel is not None:
+            channel_sid = self._new_channel(task, task_channel)
         now = self._clock()
         events: list[RoutingEvent] = []
-        if attributes is not None or priority is not None or virtual_start_time is not None:
-            self._update_task_fields(slot, attributes, priority, virtual_start_time, now, events)
+        if (
+            attributes is not None
+            or priority is not None
+            or virtual_start_time is not None
+            or channel_sid is not None
+        ):
+            self._update_task_fields(
+                slot, attributes, priority, virtual_start_time, channel_sid, now, events
+            )
             if (
                 status is None
-                and attributes is not None
+                and (attributes is not None or channel_sid is not None)
                 and task.assignment_status in WAITING_TASK_STATUSES
             ):
                 self._reevaluate(slot, now, events)
@@ -642,16 +654,33 @@ class RoutingEngine(Persistence):
             )
         return next(iter(slot.queues))
 
+    def _new_channel(self, task: Task, task_channel: str) -> str | None:
+        """The channel a task moves to (None: it stays where it is). Only a waiting task moves:
+        an offered or assigned one already occupies its worker's capacity on the old one."""
+        channel_sid = self._resolve_channel(task_channel)
+        if channel_sid == task.task_channel_sid:
+            return None
+        if task.assignment_status not in WAITING_TASK_STATUSES:
+            raise InvalidTransitionError(
+                f"task {task.sid} is {task.assignment_status}; only a pending or reserved task"
+                " can change its channel"
+            )
+        return channel_sid
+
     def _update_task_fields(
         self,
         slot: TaskSlot,
         attributes: Mapping[str, Any] | None,
         priority: int | None,
         virtual_start_time: float | None,
+        channel_sid: str | None,
         now: float,
         events: list[RoutingEvent],
     ) -> None:
         task = slot.task
+        if channel_sid is not None:
+            self._dequeue(slot)  # counted as waiting on its old channel
+            task.task_channel_sid = channel_sid
         if attributes is not None:
             task.attributes = dict(attributes)
         if priority is not None:

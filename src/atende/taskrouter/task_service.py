@@ -104,11 +104,6 @@ class TaskCommands(ServiceBase):
         state = await self.routing(workspace_sid)
         if sid not in state.engine.tasks:
             raise invalid("AssignmentStatus", f"task {sid} is {row.assignment_status}")
-        if task_channel is not None and task_channel not in (
-            row.task_channel_sid,
-            state.engine.task_channels[row.task_channel_sid].unique_name,
-        ):
-            raise invalid("TaskChannel", "a task's channel cannot change")
         if virtual_start_time is not None:
             raise invalid("VirtualStartTime", "can only be set when the task is created")
         texts: dict[str, str] = {}
@@ -119,9 +114,14 @@ class TaskCommands(ServiceBase):
         await self.execute(
             workspace_sid,
             lambda engine: engine.update_task(
-                sid, attributes=parsed, priority=priority, assignment_status=status, reason=reason
+                sid,
+                attributes=parsed,
+                priority=priority,
+                assignment_status=status,
+                reason=reason,
+                task_channel=task_channel,
             ),
-            parameter="AssignmentStatus" if status is not None else "Priority",
+            parameter=_update_parameter(status, task_channel),
             attribute_texts=texts,
         )
         return await self.task(workspace_sid, sid)
@@ -290,3 +290,10 @@ def _create_parameter(
     if task_queue_sid is not None:
         return "TaskQueueSid"
     return "Priority" if priority is not None else "Timeout"
+
+
+def _update_parameter(assignment_status: str | None, task_channel: str | None) -> str:
+    """The parameter a refused task update names."""
+    if assignment_status is not None:
+        return "AssignmentStatus"
+    return "TaskChannel" if task_channel is not None else "Priority"
