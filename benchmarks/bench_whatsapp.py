@@ -86,6 +86,8 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def fake_graph() -> Iterator[str]:
     class Graph(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as Meta's Graph API
+
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length") or 0))
             body = json.dumps({"messages": [{"id": "wamid." + secrets.token_hex(12)}]}).encode()
@@ -377,9 +379,33 @@ async def wait_processed(database_url: str, expected_items: int, expected_tasks:
     raise RuntimeError(f"processing stalled: {done}/{stored} items, {tasks} tasks")
 
 
-async def measure() -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="atende-bench-wa-") as folder, fake_graph() as graph:
-        database_url = f"sqlite:///{Path(folder) / 'atende.db'}"
+@contextlib.contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A fresh database on the PostgreSQL server of `server_url`, dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = "atende_bench_wa_" + secrets.token_hex(4)
+    admin = make_url(server_url).set(drivername="postgresql")
+    plain = admin.render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def measure(database_url: str | None = None) -> dict[str, float]:
+    """On a fresh SQLite file, or on a fresh database at `database_url` (PostgreSQL)."""
+    with contextlib.ExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="atende-bench-wa-"))
+        graph = stack.enter_context(fake_graph())
+        if database_url is None:
+            database_url = f"sqlite:///{Path(folder) / 'atende.db'}"
+        else:
+            database_url = stack.enter_context(postgres_database(database_url))
         workflow_sid = await seed(database_url)
         server = Server(database_url, workflow_sid, graph, Path(folder) / "server.log")
         server.start()
@@ -416,11 +442,19 @@ async def measure() -> dict[str, float]:
 
 
 def run() -> list[dict[str, Any]]:
-    figures = asyncio.run(measure())
+    """On SQLite; also on PostgreSQL when ATENDE_BENCH_POSTGRES_URL names a server."""
+    entries = entries_for("whatsapp", asyncio.run(measure()))
+    postgres = os.environ.get("ATENDE_BENCH_POSTGRES_URL")
+    if postgres:
+        entries += entries_for("whatsapp (PostgreSQL)", asyncio.run(measure(postgres)))
+    return entries
+
+
+def entries_for(label: str, figures: dict[str, float]) -> list[dict[str, Any]]:
     bare = figures["bare_rate"]
     return [
         {
-            "name": "whatsapp: signed webhooks acknowledged/s (checked, stored, deduplicated)",
+            "name": f"{label}: signed webhooks acknowledged/s (checked, stored, deduplicated)",
             "value": round(figures["rate"], 1),
             "unit": "req/s",
             "baseline": round(bare, 1),
@@ -429,7 +463,7 @@ def run() -> list[dict[str, Any]]:
             "meets": figures["rate"] >= RATE_GOAL,
         },
         {
-            "name": "whatsapp: webhooks processed end to end/s (bot, conversation routed)",
+            "name": f"{label}: webhooks processed end to end/s (bot, conversation routed)",
             "value": round(figures["end_to_end"], 1),
             "unit": "req/s",
             "baseline": round(bare, 1),
@@ -438,7 +472,7 @@ def run() -> list[dict[str, Any]]:
             "meets": figures["end_to_end"] >= RATE_GOAL,
         },
         {
-            "name": f"whatsapp: webhook p99 at {RATE}/s",
+            "name": f"{label}: webhook p99 at {RATE}/s",
             "value": round(figures["p99"], 1),
             "unit": "ms",
             "baseline": round(figures["bare_p99"], 1),

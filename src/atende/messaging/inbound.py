@@ -37,7 +37,7 @@ BATCH = 200
 # Rows processed in one transaction, at most; and how long that transaction may keep
 # webhooks waiting to be stored (HOLD), or run at all (MAX_HOLD, other writers wait too).
 CHUNK = 50
-HOLD = 0.05
+HOLD = 0.0
 MAX_HOLD = 0.25
 IDLE_WAIT = 2.0
 
@@ -79,16 +79,23 @@ class InboundWriter:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._writing = False
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     @property
     def waiting(self) -> bool:
         """Webhooks are waiting for their commit (the processor then gives way)."""
         return self._writing or bool(self._waiting)
 
+    async def idle(self) -> None:
+        """Until no webhook waits for its commit: the processor lets them go first."""
+        await self._idle.wait()
+
     async def store(self, items: Sequence[RawItem]) -> int:
         """Returns how many of the items were new, once they are committed."""
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiting.append((items, future))
+        self._idle.clear()
         self._wake.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="messaging.inbound-writer")
@@ -99,6 +106,7 @@ class InboundWriter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._idle.set()
 
     async def _run(self) -> None:
         while True:
@@ -111,11 +119,13 @@ class InboundWriter:
                     await self._write(batch)
                 finally:
                     self._writing = False
+            if not self._waiting:
+                self._idle.set()
 
     async def _write(self, batch: list[tuple[Sequence[RawItem], asyncio.Future[int]]]) -> None:
         items = [item for request, _ in batch for item in request]
         try:
-            async with self.hub.writing() as session:
+            async with self._session() as session:
                 new = await store(session, items)
                 await session.commit()
         except Exception as exc:
@@ -128,6 +138,13 @@ class InboundWriter:
                 future.set_result(sum(item.key in new for item in request))
         if new:
             self.hub.inbound.wake()
+
+    def _session(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        """On SQLite (one writer) the webhooks take their turn with the node's other writers;
+        PostgreSQL takes both at once, so they never wait behind a processing transaction."""
+        if self.hub.runtime.engine.dialect.name == "postgresql":
+            return self.hub.runtime.sessions()
+        return self.hub.writing()
 
 
 async def release_waiting(session: AsyncSession, provider_message_id: str) -> int:
@@ -148,10 +165,11 @@ class InboundProcessor:
 
     Rows are taken oldest first, CHUNK at a time, and processed in one transaction (a
     customer's messages in the order they arrived): one BEGIN, one claim, one status update
-    and one commit for all of them instead of per row. The transaction gives the database
-    back after HOLD seconds when webhooks wait to be stored, so acknowledgements stay fast
-    while a backlog is processed. If a row fails, the chunk is rolled back and its rows are
-    taken again one per transaction: the failing one is set aside, the others kept."""
+    and one commit for all of them instead of per row. Webhooks waiting to be stored go
+    first: a chunk starts when none waits and ends after HOLD seconds once one does, so
+    acknowledgements stay fast while a backlog is processed. If a row fails, the chunk is
+    rolled back and its rows are taken again one per transaction: the failing one is set
+    aside, the others kept."""
 
     def __init__(self, hub: MessagingHub) -> None:
         self.hub = hub
@@ -172,6 +190,7 @@ class InboundProcessor:
         """Process up to BATCH pending rows, a chunk per transaction; returns how many."""
         handled = 0
         while handled < BATCH:
+            await self.hub.writer.idle()
             done = await self._process_chunk()
             if not done:
                 break
