@@ -1,5 +1,5 @@
 """Administration JSON: people and skills, queues and their goals, workflows with a dry run,
-channels and holidays. Wrap-up codes and canned replies are in `settings_api`."""
+channels, holidays and business hours. Wrap-up codes and canned replies are in `settings_api`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from fastapi import APIRouter, Response
 
 from atende.deps import Admin, DbSession, RuntimeDep
 from atende.desk.admin_service import DeskAdministration, holidays_of
+from atende.desk.business_hours import BusinessHoursService
 from atende.desk.schemas import (
+    BusinessHoursIn,
+    BusinessHoursOut,
     ChannelView,
     DryRunIn,
     Holiday,
@@ -110,3 +113,18 @@ async def holidays(_admin: Admin, year: int | None = None) -> list[Holiday]:
     if not 2000 <= chosen <= 2100:
         raise Problem(422, "Invalid year", "year: between 2000 and 2100")
     return holidays_of(chosen)
+
+
+@router.get("/business-hours")
+async def business_hours(
+    _admin: Admin, session: DbSession, runtime: RuntimeDep
+) -> BusinessHoursOut:
+    return await BusinessHoursService(session, runtime).read()
+
+
+@router.put("/business-hours")
+async def save_business_hours(
+    data: BusinessHoursIn, _admin: Admin, session: DbSession, runtime: RuntimeDep
+) -> BusinessHoursOut:
+    """Checked (each open day closes after it opens), saved, and in force at once."""
+    return await BusinessHoursService(session, runtime).save(data)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from atende.desk import (
     admin_api,
     agent_api,
+    business_hours,
     pages,
     settings_api,
     static_files,
@@ -50,6 +51,11 @@ def setup(runtime: Runtime) -> None:
                 # Another node starting at the same moment seeded them first.
                 await session.rollback()
 
+    async def install_business_hours() -> None:
+        await business_hours.refresh(runtime)
+
     runtime.on_start(seed_defaults)
+    runtime.on_start(install_business_hours)
+    runtime.add_job("desk.business-hours", lambda: business_hours.follow(runtime))
     runtime.on_start(follow_bus)
     runtime.on_stop(stop_following)

@@ -4,7 +4,7 @@ Routing state lives in the taskrouter tables; these hold only what the desk adds
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,3 +71,15 @@ class QueueGoal(Base):
     workspace_sid: Mapped[str] = mapped_column(String(34), index=True)
     threshold_seconds: Mapped[int] = mapped_column(default=DEFAULT_THRESHOLD_SECONDS)
     target_percent: Mapped[int] = mapped_column(default=DEFAULT_TARGET_PERCENT)
+
+
+class BusinessHours(Base):
+    """The contact center's hours for one weekday (Monday is 0), in the company's time zone;
+    `closes` at 00:00 means midnight. A row per weekday once an administrator saves them."""
+
+    __tablename__ = "desk_business_hours"
+
+    weekday: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    open: Mapped[bool] = mapped_column(default=True)
+    opens: Mapped[time | None] = mapped_column(default=None)
+    closes: Mapped[time | None] = mapped_column(default=None)

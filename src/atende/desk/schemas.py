@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -353,3 +353,25 @@ class Holiday(BaseModel):
     day: str
     name: str
     kind: str
+
+
+class DayHours(BaseModel):
+    """One weekday's hours (Monday is 0); `closes` 00:00 means midnight."""
+
+    weekday: int = Field(ge=0, le=6)
+    open: bool
+    opens: time | None = None
+    closes: time | None = None
+
+
+class BusinessHoursIn(BaseModel):
+    days: list[DayHours] = Field(min_length=7, max_length=7)
+
+
+class BusinessHoursOut(BusinessHoursIn):
+    """`configured` is false while the flows still use their built-in hours (shown here);
+    `open_now` is the out-of-hours check's answer at this moment, once configured."""
+
+    configured: bool
+    timezone: str
+    open_now: bool | None

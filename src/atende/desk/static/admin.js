@@ -534,10 +534,70 @@ sections.channels = async () => {
   return parts;
 };
 
+// The week's hours: one row per weekday (Monday first), checked again by the server, which
+// says which day is wrong; saved hours drive the flows' out-of-hours check at once.
+function hoursRow(day) {
+  const name = t(`weekday.${day.weekday}`);
+  const open = h("input", { type: "checkbox", id: `hours-open-${day.weekday}`, checked: day.open });
+  const opens = h("input", { type: "time", id: `hours-opens-${day.weekday}`, value: (day.opens || "08:00").slice(0, 5), "aria-label": `${name}: ${t("hours.opens")}` });
+  const closes = h("input", { type: "time", id: `hours-closes-${day.weekday}`, value: (day.closes || "18:00").slice(0, 5), "aria-label": `${name}: ${t("hours.closes")}` });
+  const sync = () => {
+    opens.disabled = closes.disabled = !open.checked;
+  };
+  open.addEventListener("change", sync);
+  sync();
+  const row = h(
+    "tr",
+    { dataset: { weekday: String(day.weekday) } },
+    h("th", { scope: "row" }, name),
+    h("td", {}, h("label", { class: "inline-check", for: open.id }, open, t("hours.open"))),
+    h("td", {}, opens),
+    h("td", {}, closes),
+  );
+  row.value = () => ({ weekday: day.weekday, open: open.checked, opens: open.checked ? opens.value || null : null, closes: open.checked ? closes.value || null : null });
+  return row;
+}
+
+function hoursCard(data) {
+  const rows = data.days.map(hoursRow);
+  const error = h("p", { class: "alert alert-error", role: "alert", id: "hours-error", hidden: true });
+  const state = data.configured
+    ? h("span", { class: `badge ${data.open_now ? "ok" : "warn"}`, id: "hours-now" }, data.open_now ? t("hours.open_now") : t("hours.closed_now"))
+    : h("span", { class: "badge", id: "hours-now" }, t("hours.builtin"));
+  const form = h(
+    "form",
+    { id: "hours-form", class: "stack", novalidate: true },
+    table([t("hours.weekday"), t("hours.open"), t("hours.opens"), t("hours.closes")], rows),
+    error,
+    h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary", id: "hours-save" }, t("common.save"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    try {
+      await api("PUT", "/api/desk/admin/business-hours", { days: rows.map((row) => row.value()) });
+      toast(t("hours.saved"));
+      show("hours");
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    }
+  });
+  return card(
+    t("hours.title"),
+    h("p", { class: "row" }, h("span", { class: "muted small" }, t("hours.hint", { zone: data.timezone })), state),
+    form,
+  );
+}
+
 sections.hours = async () => {
   const year = new Date().getFullYear();
-  const holidays = await api("GET", `/api/desk/admin/holidays?year=${year}`);
+  const [hours, holidays] = await Promise.all([
+    api("GET", "/api/desk/admin/business-hours"),
+    api("GET", `/api/desk/admin/holidays?year=${year}`),
+  ]);
   const parts = [
+    hoursCard(hours),
     card(
       t("hours.holidays", { year }),
       h("p", { class: "muted small" }, t("hours.holidays_hint")),
