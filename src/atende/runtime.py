@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from atende.config import Settings
-from atende.db.engine import create_engine, session_factory
+from atende.db import sqlite_inline
+from atende.db.engine import create_engine, session_factory, sqlite_database
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ class Runtime:
         self._stoppers: list[Callable[[], Awaitable[None]]] = []
         self._jobs: list[tuple[str, Job]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        database = sqlite_database(self.engine)
+        if database is not None:
+            self.add_job("sqlite.checkpoint", sqlite_inline.Checkpointer(database).run)
 
     def on_start(self, hook: Callable[[], Awaitable[None]]) -> None:
         self._starters.append(hook)

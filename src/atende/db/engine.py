@@ -33,6 +33,14 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def sqlite_database(engine: AsyncEngine) -> str | None:
+    """The file of an SQLite engine (None for PostgreSQL or an in-memory database)."""
+    database = engine.url.database
+    if not is_sqlite(engine) or not database or database == ":memory:":
+        return None
+    return database
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -40,6 +48,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # No waiting inside SQLite: the inline connection waits for locks without blocking the loop.
     cursor.execute("PRAGMA busy_timeout=0")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={sqlite_inline.FOREGROUND_CHECKPOINT_PAGES}")
     cursor.close()
 
 

@@ -11,9 +11,8 @@ from fastapi.routing import APIRoute
 
 from atende.runtime import Runtime
 from atende.taskrouter.assignment_callback import (
-    REPLY_KIND,
+    install_assignment_handlers,
     queue_assignment_callbacks,
-    reply_handler,
 )
 from atende.taskrouter.routing_manager import RoutingManager
 from atende.taskrouter.service_base import MANAGER_KEY
@@ -29,6 +28,9 @@ from atende.taskrouter.web import (
     routes_workflows,
     routes_workspaces,
 )
+
+ROUTE_ORDER = 0
+"""Integrations call this API all day: its routes are matched before the desk's and the rest."""
 
 router = APIRouter(tags=["taskrouter"], include_in_schema=False)
 for module in (
@@ -62,7 +64,7 @@ def setup(runtime: Runtime) -> None:
     async def start() -> None:
         outbox = runtime.services.get("outbox")
         if outbox is not None:
-            outbox.reply_handlers[REPLY_KIND] = reply_handler(runtime)
+            install_assignment_handlers(outbox, runtime)
         if runtime.settings.run_background:
             # Engines otherwise load on first use; at start-up, so overdue timers fire now.
             await manager.load_all()
