@@ -14,9 +14,11 @@ import pytest
 from fastapi import FastAPI
 
 from atende.desk import static_files
+from atende.taskrouter.service import TaskRouterService
 from tests.desk.conftest import Browser
 from tests.desk.contact_center import TWILIO_AUTH_TOKEN, ContactCenter, add_voice_channel
 
+PHONE = "+5511911112222"
 OpenBrowser = Callable[..., AbstractAsyncContextManager[Browser]]
 SDK_INSTALLED = static_files.vendor_path("twilio-voice.min.js") is not None
 needs_sdk = pytest.mark.skipif(
@@ -36,6 +38,23 @@ async def test_no_softphone_without_a_twilio_channel(
     await add_voice_channel(app.state.runtime, center, kind="sandbox")
     async with browser("ana") as ana:
         assert await softphone_of(ana) is None
+
+
+async def test_no_softphone_for_an_agent_reached_at_a_phone_number(
+    app: FastAPI, center: ContactCenter, browser: OpenBrowser
+) -> None:
+    await add_voice_channel(app.state.runtime, center)
+    async with app.state.runtime.sessions() as session:
+        await TaskRouterService(session, app.state.runtime).update_worker(
+            center.workspace_sid,
+            center.workers["bruno"],
+            attributes={"contact_uri": "+5511911112222"},
+        )
+        await session.commit()
+    async with browser("bruno") as bruno:
+        assert await softphone_of(bruno) is None
+    async with browser("ana") as ana:
+        assert await softphone_of(ana) is not None
 
 
 @needs_sdk

@@ -94,11 +94,15 @@ class AgentDesk:
             canned_responses=[
                 CannedResponseOut.model_validate(c) for c in await settings.canned_responses()
             ],
-            softphone=await self.softphone(),
+            softphone=await self.softphone(worker.attributes.get("contact_uri")),
         )
 
-    async def softphone(self) -> Softphone | None:
-        """A real carrier's calls are answered in the browser; the sandbox rings no one."""
+    async def softphone(self, contact_uri: object) -> Softphone | None:
+        """A real carrier's calls are answered in the browser when voice dials the agent at
+        `client:<identity>`; an agent reached at a phone number or SIP address, and the
+        sandbox, ring no browser."""
+        if not (isinstance(contact_uri, str) and contact_uri.startswith("client:")):
+            return None
         channels = await VoiceRepository(self.session).list_channels()
         twilio = next((channel for channel in channels if channel.kind == "twilio"), None)
         if twilio is None:
