@@ -33,6 +33,8 @@ def test_the_agent_desktop_registers_a_softphone_and_shows_its_real_state(
     page = context.new_page()
     requests: list[Request] = []
     page.on("requestfinished", lambda request: requests.append(request))
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
     sign_in(page, desk, "ana")
     expect(page).to_have_url(f"{desk.url}/agent")
 
@@ -45,6 +47,12 @@ def test_the_agent_desktop_registers_a_softphone_and_shows_its_real_state(
     expect(state).to_have_text("Desconectado")
     expect(page.locator(".softphone-detail")).not_to_be_empty()
     screenshot(page, "agent-softphone")
+    # Trying again goes to Twilio again, and says so honestly when it still cannot.
+    tried = len([url for url in sockets if "twilio.com" in url])
+    assert tried >= 1, sockets
+    page.get_by_role("button", name="Reconectar").click()
+    expect(state).to_have_attribute("data-state", "offline", timeout=20_000)
+    assert len([url for url in sockets if "twilio.com" in url]) > tried, sockets
 
     tokens = [r for r in requests if r.url.startswith(f"{desk.url}/api/voice/token")]
     assert tokens, "the page never asked our endpoint for a token"

@@ -32,17 +32,28 @@ export class Softphone {
       this.show("unavailable", t("softphone.sdk_missing"));
       return;
     }
+    window.deskSoftphone = this;
+    // Back from a network drop: try again at once rather than wait for the agent.
+    window.addEventListener("online", () => {
+      if (this.state === "offline") this.connect();
+    });
+    await this.connect();
+  }
+
+  // A new Device with a fresh token; an old one is destroyed first (Reconectar).
+  async connect() {
+    this.device?.destroy();
+    this.device = null;
     this.show("registering");
     try {
-      const token = await this.token();
-      this.device = new window.Twilio.Device(token, {
+      const device = new window.Twilio.Device(await this.token(), {
         codecPreferences: ["opus", "pcmu"],
         closeProtection: true,
         logLevel: "error",
       });
-      window.deskSoftphone = this;
-      this.listen(this.device);
-      await this.device.register();
+      this.device = device;
+      this.listen(device);
+      await device.register();
     } catch (error) {
       this.show("offline", describe(error));
     }
@@ -55,20 +66,20 @@ export class Softphone {
   }
 
   listen(device) {
-    device.on("registering", () => this.show("registering"));
-    device.on("registered", () => this.show(this.call ? "on_call" : "ready"));
-    device.on("unregistered", () => this.show("offline", this.detail));
-    device.on("error", (error) => {
-      this.show(this.call ? this.state : "offline", describe(error));
-    });
-    device.on("tokenWillExpire", async () => {
+    // A destroyed Device (after Reconectar) may still report; only the current one speaks.
+    const on = (name, handler) => device.on(name, (...args) => device === this.device && handler(...args));
+    on("registering", () => this.show("registering"));
+    on("registered", () => this.show(this.call ? "on_call" : "ready"));
+    on("unregistered", () => this.show("offline", this.detail));
+    on("error", (error) => this.show(this.call ? this.state : "offline", describe(error)));
+    on("tokenWillExpire", async () => {
       try {
         device.updateToken(await this.token());
       } catch (error) {
         this.show("offline", describe(error));
       }
     });
-    device.on("incoming", (call) => this.incoming(call));
+    on("incoming", (call) => this.incoming(call));
   }
 
   incoming(call) {
@@ -96,6 +107,9 @@ export class Softphone {
     );
     const parts = [h("span", { class: "label" }, t("softphone.title")), pill];
     if (detail) parts.push(h("span", { class: "muted small softphone-detail", title: detail }, detail));
+    if (this.state === "offline") {
+      parts.push(h("button", { type: "button", class: "button small", id: "softphone-retry", onclick: () => this.connect() }, t("softphone.retry")));
+    }
     if (this.state === "incoming") parts.push(...this.incomingControls(task));
     if (this.state === "on_call") parts.push(...this.callControls());
     this.container.replaceChildren(...parts);
