@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from atende.conversations.models import Conversation, InboundEvent, Message
+from atende.events.models import Event
 from atende.messaging.hub import MessagingHub
 from tests.messaging import meta_payloads as meta
 from tests.messaging.conftest import drain, post_meta
@@ -105,3 +106,30 @@ async def test_a_failing_webhook_in_a_batch_loses_none_of_the_others(
     conversations = await _rows(app, select(Conversation.sid, Conversation.flow_state))
     assert len(conversations) == 10
     assert all(flow_state for _sid, flow_state in conversations), "the bot answered each"
+
+
+async def test_a_batch_records_every_conversation_event_in_the_order_it_happened(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub
+) -> None:
+    for customer in range(3):
+        for number in (1, 2):
+            assert (await post_meta(client, _message(customer, number))).status_code == 200
+
+    await hub.inbound.process_pending()
+
+    logged = await _rows(
+        app,
+        select(Event.resource_sid, Event.event_type, Event.data)
+        .where(Event.resource_type == "conversation")
+        .order_by(Event.id),
+    )
+    kept = await _rows(app, select(Message.conversation_sid, Message.sid).order_by(Message.id))
+    per_conversation: dict[str, list[str]] = defaultdict(list)
+    for sid, event_type, data in logged:
+        message = data.get("message")
+        per_conversation[sid].append(message["sid"] if message else event_type)
+    assert len(per_conversation) == 3
+    for conversation_sid, story in per_conversation.items():
+        messages = [sid for owner, sid in kept if owner == conversation_sid]
+        assert story[0] == "conversation.created"
+        assert [entry for entry in story if entry.startswith("IM")] == messages

@@ -21,6 +21,7 @@ QUEUED = "conversation.queued"
 ASSIGNED = "conversation.assigned"
 TRANSFERRED = "conversation.transferred"
 CLOSED = "conversation.closed"
+_HELD = "atende.conversations.held-events"
 
 
 async def emit(
@@ -34,7 +35,7 @@ async def emit(
     worker_sid: str | None = None,
 ) -> None:
     record = _record(conversation, event_type, description, data, actor_sid, worker_sid)
-    await record_events(session, [record], None)
+    await _record_or_hold(session, [record])
 
 
 async def emit_many(
@@ -44,7 +45,30 @@ async def emit_many(
 ) -> None:
     """Several events of one conversation (type, description, data), recorded together."""
     records = [_record(conversation, *happening, None, None) for happening in happenings]
-    await record_events(session, records, None)
+    await _record_or_hold(session, records)
+
+
+def hold(session: AsyncSession) -> None:
+    """From now on this session's conversation events wait for `release`, which writes them
+    in one insert (a batch of webhooks writes its events once, not once per event)."""
+    session.info.setdefault(_HELD, [])
+
+
+async def release(session: AsyncSession) -> None:
+    """Write the events held so far, in the order they happened; before the transaction
+    commits, and before anything else records events they must precede (a task's)."""
+    held: list[EventRecord] = session.info.get(_HELD) or []
+    if held:
+        session.info[_HELD] = []
+        await record_events(session, held, None)
+
+
+async def _record_or_hold(session: AsyncSession, records: list[EventRecord]) -> None:
+    held: list[EventRecord] | None = session.info.get(_HELD)
+    if held is None:
+        await record_events(session, records, None)
+    else:
+        held.extend(records)
 
 
 def _record(

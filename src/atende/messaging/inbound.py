@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atende.conversations import events
 from atende.conversations.items import RawItem
 from atende.conversations.models import InboundEvent
 from atende.conversations.repository import ConversationRepository
@@ -207,6 +208,7 @@ class InboundProcessor:
                 return 0
             started = time.monotonic()
             outcomes: list[dict[str, object]] = []
+            events.hold(session)
             try:
                 kept = await _kept(session, rows)
                 for row in rows:
@@ -214,6 +216,7 @@ class InboundProcessor:
                         break
                     state = await self._handle(session, row, kept)
                     outcomes.append({"id": row.id, "state": state, "processed_at": utcnow()})
+                await events.release(session)
                 await session.execute(update(InboundEvent), outcomes)
                 await session.commit()
                 return len(outcomes)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atende.conversations import events
 from atende.conversations.models import Conversation
 from atende.conversations.repository import ConversationRepository
 from atende.conversations.service import ConversationService
@@ -120,6 +121,7 @@ class ConversationRouter:
             return None
         attributes = await self.task_attributes(session, conversation, answers)
         conversation.workspace_sid = workspace
+        await events.release(session)  # the conversation's events come before its task's
         try:
             async with session.begin_nested():
                 task_sid = await self.gateway.create_task(
