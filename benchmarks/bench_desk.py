@@ -10,8 +10,10 @@
   the framework's plain broadcast (FastAPI's documented loop of `send_text` over the open
   connections) to 2,000 clients.
 
-Both servers run in their own processes; one client process holds every socket and only
-searches each message for its marker, so client work is the same on both sides.
+Both servers run in their own processes, side by side, and the samples alternate (one of
+Atende's, one of the baseline's), so a load that comes and goes on the shared machine weighs on
+both alike. One client process holds every socket and only searches each message for its
+marker, so client work is the same on both sides.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -415,99 +417,126 @@ class Listeners:
 # ----------------------------------------------------------------------------- scenarios
 
 
-async def agent_pushes(server: Process, floor: Floor) -> list[float]:
-    """Milliseconds from sending a create to its reservation reaching the chosen agent."""
-    listeners = Listeners()
-    await listeners.connect(
-        server.port,
+async def _timed(
+    listeners: Listeners,
+    marker: str,
+    count: int,
+    request: Callable[[], Awaitable[httpx.Response]],
+) -> float | None:
+    """Milliseconds from sending `request` until `marker` has reached `count` sockets."""
+    listeners.watch(marker)
+    started = time.perf_counter()
+    (await request()).raise_for_status()
+    arrivals = await listeners.wait_for(marker, count)
+    return (max(arrivals) - started) * 1000 if len(arrivals) == count else None
+
+
+async def _alternate(
+    samples: int,
+    warmup: int,
+    ours: Callable[[int], Awaitable[float | None]],
+    theirs: Callable[[int], Awaitable[float | None]],
+) -> tuple[list[float], list[float]]:
+    """One sample of ours, then one of the baseline, and so on: the machine is shared, and
+    a load that comes and goes then weighs on both alike."""
+    mine: list[float] = []
+    plain: list[float] = []
+    for index in range(samples + warmup):
+        for measure, kept in ((ours, mine), (theirs, plain)):
+            value = await measure(index)
+            if value is not None and index >= warmup:
+                kept.append(value)
+    return mine, plain
+
+
+async def agent_pushes(atende: Process, plain: Process, floor: Floor) -> tuple[list[float], ...]:
+    """Milliseconds from sending a create to its reservation reaching the chosen agent, and
+    from asking the plain server to push one message to one client to its arrival."""
+    ours, theirs = Listeners(), Listeners()
+    await ours.connect(
+        atende.port,
         (
             f"/api/stream/workers/{worker}?token={token}"
             for worker, token in zip(floor.workers, floor.agent_tokens, strict=True)
         ),
     )
+    await theirs.connect(plain.port, (f"/ws/{index}" for index in range(STREAMS)))
     auth = (floor.account_sid, floor.auth_token)
-    latencies = []
     try:
-        async with httpx.AsyncClient(base_url=server.url, auth=auth, timeout=30) as http:
-            for index in range(AGENT_SAMPLES + 5):
+        async with (
+            httpx.AsyncClient(base_url=atende.url, auth=auth, timeout=30) as api,
+            httpx.AsyncClient(base_url=plain.url, timeout=30) as bare,
+        ):
+
+            async def create_task(index: int) -> float | None:
                 marker = f"bench-task-{index:05d}"
-                listeners.watch(marker)
-                started = time.perf_counter()
-                response = await http.post(
-                    f"/v1/Workspaces/{floor.workspace_sid}/Tasks",
-                    data={
-                        "WorkflowSid": floor.workflow_sid,
-                        "Attributes": json.dumps({"marker": marker}),
-                    },
+                data = {
+                    "WorkflowSid": floor.workflow_sid,
+                    "Attributes": json.dumps({"marker": marker}),
+                }
+                return await _timed(
+                    ours,
+                    marker,
+                    1,
+                    lambda: api.post(f"/v1/Workspaces/{floor.workspace_sid}/Tasks", data=data),
                 )
-                response.raise_for_status()
-                arrivals = await listeners.wait_for(marker, 1)
-                if arrivals and index >= 5:  # the first few warm the server up
-                    latencies.append((arrivals[0] - started) * 1000)
+
+            async def push_one(index: int) -> float | None:
+                marker = f"plain-one-{index:05d}"
+                return await _timed(
+                    theirs, marker, 1, lambda: bare.post(f"/one/{index}", params={"marker": marker})
+                )
+
+            return await _alternate(AGENT_SAMPLES, 5, create_task, push_one)
     finally:
-        await listeners.close()
-    return latencies
+        await ours.close()
+        await theirs.close()
 
 
-async def supervisor_fanout(server: Process, floor: Floor) -> list[float]:
-    """Milliseconds from sending a status change until all 2,000 streams have it."""
-    listeners = Listeners()
-    await listeners.connect(
-        server.port,
+async def supervisor_fanout(
+    atende: Process, plain: Process, floor: Floor
+) -> tuple[list[float], ...]:
+    """Milliseconds from sending a status change until all 2,000 streams have it, and from
+    asking the plain server to broadcast until all 2,000 of its clients have the message."""
+    ours, theirs = Listeners(), Listeners()
+    await ours.connect(
+        atende.port,
         (
             f"/api/stream/workspaces/{floor.workspace_sid}?token={token}"
             for token in floor.supervisor_tokens
         ),
     )
+    await theirs.connect(plain.port, (f"/ws/{index}" for index in range(STREAMS)))
     auth = (floor.account_sid, floor.auth_token)
-    latencies = []
+    worker = floor.workers[-1]  # never reserved in the agent scenario
     try:
-        async with httpx.AsyncClient(base_url=server.url, auth=auth, timeout=30) as http:
-            worker = floor.workers[-1]  # never reserved in the agent scenario
-            for index in range(SUPERVISOR_SAMPLES + 2):
+        async with (
+            httpx.AsyncClient(base_url=atende.url, auth=auth, timeout=30) as api,
+            httpx.AsyncClient(base_url=plain.url, timeout=30) as bare,
+        ):
+
+            async def change_status(index: int) -> float | None:
                 activity = floor.offline_sid if index % 2 == 0 else floor.available_sid
-                marker = activity
-                listeners.watch(marker)
-                started = time.perf_counter()
-                response = await http.post(
-                    f"/v1/Workspaces/{floor.workspace_sid}/Workers/{worker}",
-                    data={"ActivitySid": activity},
+                return await _timed(
+                    ours,
+                    activity,  # the new activity's SID marks the event
+                    STREAMS,
+                    lambda: api.post(
+                        f"/v1/Workspaces/{floor.workspace_sid}/Workers/{worker}",
+                        data={"ActivitySid": activity},
+                    ),
                 )
-                response.raise_for_status()
-                arrivals = await listeners.wait_for(marker, STREAMS)
-                if len(arrivals) == STREAMS and index >= 2:
-                    latencies.append((max(arrivals) - started) * 1000)
-    finally:
-        await listeners.close()
-    return latencies
 
-
-async def baseline_pushes(server: Process) -> tuple[list[float], list[float]]:
-    listeners = Listeners()
-    await listeners.connect(server.port, (f"/ws/{index}" for index in range(STREAMS)))
-    one: list[float] = []
-    everyone: list[float] = []
-    try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-            for index in range(AGENT_SAMPLES + 5):
-                marker = f"plain-one-{index:05d}"
-                listeners.watch(marker)
-                started = time.perf_counter()
-                (await http.post(f"/one/{index}", params={"marker": marker})).raise_for_status()
-                arrivals = await listeners.wait_for(marker, 1)
-                if arrivals and index >= 5:
-                    one.append((arrivals[0] - started) * 1000)
-            for index in range(SUPERVISOR_SAMPLES + 2):
+            async def broadcast(index: int) -> float | None:
                 marker = f"plain-all-{index:05d}"
-                listeners.watch(marker)
-                started = time.perf_counter()
-                (await http.post("/all", params={"marker": marker})).raise_for_status()
-                arrivals = await listeners.wait_for(marker, STREAMS)
-                if len(arrivals) == STREAMS and index >= 2:
-                    everyone.append((max(arrivals) - started) * 1000)
+                return await _timed(
+                    theirs, marker, STREAMS, lambda: bare.post("/all", params={"marker": marker})
+                )
+
+            return await _alternate(SUPERVISOR_SAMPLES, 2, change_status, broadcast)
     finally:
-        await listeners.close()
-    return one, everyone
+        await ours.close()
+        await theirs.close()
 
 
 # ----------------------------------------------------------------------------- entry
@@ -543,19 +572,15 @@ async def _measure(workdir: Path) -> list[dict[str, Any]]:
         [sys.executable, __file__, "--serve-baseline", "{port}"], {}, workdir / "plain.log"
     )
     atende.start("/healthz")
-    _log(f"atende up at {time.perf_counter() - clock:.1f} s")
+    plain.start("/ready")
+    _log(f"servers up at {time.perf_counter() - clock:.1f} s")
     try:
-        agents = await agent_pushes(atende, floor)
+        agents, plain_one = await agent_pushes(atende, plain, floor)
         _log(f"agent streams done at {time.perf_counter() - clock:.1f} s")
-        supervisors = await supervisor_fanout(atende, floor)
+        supervisors, plain_all = await supervisor_fanout(atende, plain, floor)
         _log(f"supervisor streams done at {time.perf_counter() - clock:.1f} s")
     finally:
         atende.stop()
-    plain.start("/ready")
-    try:
-        plain_one, plain_all = await baseline_pushes(plain)
-        _log(f"baseline done at {time.perf_counter() - clock:.1f} s")
-    finally:
         plain.stop()
     streams = f"{STREAMS:,}".replace(",", "_")
     return [
