@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class Receiver:
     script: list[int] = field(default_factory=list)
     default_status: int = 200
     reply_body: bytes = b"{}"
+    # Seconds to wait before answering (a slow far end, for time limits).
+    delay: float = 0.0
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
@@ -52,6 +55,7 @@ def http_receiver() -> Iterator[Receiver]:
                 )
                 status = receiver.script.pop(0) if receiver.script else receiver.default_status
                 receiver.arrived.notify_all()
+            time.sleep(receiver.delay)
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(receiver.reply_body)))

@@ -27,6 +27,7 @@ TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_BACKOFF = 3600.0
 
 ReplyHandler = Callable[[OutboxMessage, httpx.Response], Awaitable[None]]
+FailureHandler = Callable[[OutboxMessage], Awaitable[None]]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -40,6 +41,12 @@ class OutboxDispatcher:
         self.runtime = runtime
         self._wake = asyncio.Event()
         self.reply_handlers: dict[str, ReplyHandler] = {}
+        self.failure_handlers: dict[str, FailureHandler] = {}
+        """By message kind: called instead of retrying when a delivery fails (network error,
+        timeout or any non-2xx answer), e.g. to try a fallback URL at once."""
+        self.timeouts: dict[str, float] = {}
+        """By message kind: a time limit shorter than ``TIMEOUT`` for callers expected to
+        answer at once."""
         self._client: httpx.AsyncClient | None = None
 
     def wake(self) -> None:
@@ -75,17 +82,26 @@ class OutboxDispatcher:
     async def _attempt(self, message: OutboxMessage) -> None:
         client = self._client or httpx.AsyncClient(timeout=TIMEOUT)
         message.attempts += 1
+        limit = self.timeouts.get(message.kind)
         try:
             response = await client.request(
-                message.method, message.url, headers=message.headers, content=message.body
+                message.method,
+                message.url,
+                headers=message.headers,
+                content=message.body,
+                timeout=TIMEOUT if limit is None else limit,
             )
         except httpx.HTTPError as exc:
-            self._failed(message, f"{exc.__class__.__name__}: {exc}")
+            await self._failed(message, f"{exc.__class__.__name__}: {exc}")
             return
         message.response_status = response.status_code
         message.response_body = response.text[:2000]
-        if response.status_code >= 500 or response.status_code == 429:
-            self._failed(message, f"HTTP {response.status_code}")
+        if (
+            response.status_code >= 500
+            or response.status_code == 429
+            or (not response.is_success and message.kind in self.failure_handlers)
+        ):
+            await self._failed(message, f"HTTP {response.status_code}")
             return
         message.status = "delivered" if response.is_success else "rejected"
         message.delivered_at = utcnow()
@@ -96,9 +112,16 @@ class OutboxDispatcher:
             except Exception:
                 log.exception("handling the reply to outbox message %s failed", message.id)
 
-    def _failed(self, message: OutboxMessage, error: str) -> None:
+    async def _failed(self, message: OutboxMessage, error: str) -> None:
         message.last_error = error
-        if message.attempts >= message.max_attempts:
+        handler = self.failure_handlers.get(message.kind)
+        if handler is not None:
+            message.status = "failed"
+            try:
+                await handler(message)
+            except Exception:
+                log.exception("handling the failure of outbox message %s failed", message.id)
+        elif message.attempts >= message.max_attempts:
             message.status = "failed"
             log.warning("giving up on %s %s: %s", message.kind, message.url, error)
         else:

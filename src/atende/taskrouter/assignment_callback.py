@@ -1,9 +1,12 @@
 """A workflow's AssignmentCallbackUrl: told of each reservation, answering with an instruction.
 
-The POST goes through the outbox (stored with the reservation, retried with backoff), so a
-slow or down callback never blocks routing. The answer's JSON instruction is then applied as
-its own command: `accept` and `reject` change the reservation; `dequeue`, `call`, `redirect`
-and `conference` are recorded on it for the voice channel to carry out."""
+The POST goes through the outbox (stored with the reservation), so a slow or down callback never
+blocks routing. As in TaskRouter it gets 5 seconds; when it fails (network error, timeout or a
+non-2xx answer) the same request goes once to the workflow's FallbackAssignmentCallbackUrl, if
+any, and neither is retried: the reservation's own timeout takes over. The answer's JSON
+instruction, from either URL, is then applied as its own command: `accept` and `reject` change the
+reservation; `dequeue`, `call`, `redirect` and `conference` are recorded on it for the voice
+channel to carry out."""
 
 from __future__ import annotations
 
@@ -13,13 +16,16 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.errors import TwilioError
 from atende.events.models import OutboxMessage
+from atende.events.outbox import FailureHandler, OutboxDispatcher, ReplyHandler
 from atende.events.record import enqueue_http
 from atende.routing.events import EventType, RoutingEvent
 from atende.runtime import Runtime
+from atende.taskrouter import models
 from atende.taskrouter.persistence import dump_json
 from atende.taskrouter.routing_manager import WorkspaceRouting
 from atende.taskrouter.service import TaskRouterService
@@ -27,6 +33,9 @@ from atende.taskrouter.service import TaskRouterService
 log = logging.getLogger(__name__)
 
 REPLY_KIND = "taskrouter.assignment"
+FALLBACK_KIND = "taskrouter.assignment.fallback"
+CALLBACK_TIMEOUT = 5.0
+"""Seconds TaskRouter waits for an assignment callback before calling the fallback URL."""
 
 
 def callback_form(state: WorkspaceRouting, event: RoutingEvent) -> dict[str, str]:
@@ -70,15 +79,54 @@ def _instruction(response: httpx.Response) -> dict[str, Any] | None:
     return body if isinstance(body, dict) and isinstance(body.get("instruction"), str) else None
 
 
-def reply_handler(runtime: Runtime) -> Any:
+def _form(message: OutboxMessage) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(message.body).items()}
+
+
+def install_assignment_handlers(outbox: OutboxDispatcher, runtime: Runtime) -> None:
+    """Teach the outbox how assignment callbacks are delivered and answered."""
+    outbox.reply_handlers[REPLY_KIND] = reply_handler(runtime)
+    outbox.failure_handlers[REPLY_KIND] = fallback_handler(runtime)
+    outbox.timeouts[REPLY_KIND] = outbox.timeouts[FALLBACK_KIND] = CALLBACK_TIMEOUT
+
+
+def reply_handler(runtime: Runtime) -> ReplyHandler:
     async def handle(message: OutboxMessage, response: httpx.Response) -> None:
         instruction = _instruction(response)
         if instruction is None:
             return
-        form = {key: values[0] for key, values in parse_qs(message.body).items()}
+        form = _form(message)
         await apply_instruction(
             runtime, form.get("WorkspaceSid", ""), form.get("ReservationSid", ""), instruction
         )
+
+    return handle
+
+
+def fallback_handler(runtime: Runtime) -> FailureHandler:
+    """Queue the failed callback's request, once, to the workflow's fallback URL; its answer is
+    handled like the primary's."""
+
+    async def handle(message: OutboxMessage) -> None:
+        form = _form(message)
+        workflow_sid = form.get("WorkflowSid", "")
+        async with runtime.sessions() as session:
+            url = await session.scalar(
+                select(models.Workflow.fallback_assignment_callback_url).where(
+                    models.Workflow.sid == workflow_sid
+                )
+            )
+            if not url:
+                log.info(
+                    "assignment callback %s failed (%s); workflow %s has no fallback URL",
+                    message.url,
+                    message.last_error,
+                    workflow_sid,
+                )
+                return
+            fallback = enqueue_http(session, FALLBACK_KIND, url, form, reply_to=REPLY_KIND)
+            fallback.max_attempts = 1
+            await session.commit()
 
     return handle
 
