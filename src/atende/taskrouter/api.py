@@ -29,6 +29,9 @@ from atende.taskrouter.web import (
     routes_workspaces,
 )
 
+ROUTE_ORDER = 0
+"""Integrations call this API all day: its routes are matched before the desk's and the rest."""
+
 router = APIRouter(tags=["taskrouter"], include_in_schema=False)
 for module in (
     routes_tasks,
