@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from atende.taskrouter.service import TaskRouterService
 from atende.voice import jobs
+from tests.support.http_receiver import http_receiver
 from tests.voice.carrier import Carrier
 from tests.voice.conftest import ContactCenter, queued_caller
 
@@ -74,6 +79,30 @@ async def _instruct(center: ContactCenter, instruction: str, **params: str) -> s
         await session.commit()
     await jobs.reconcile(center.runtime)
     return reservation.sid
+
+
+@pytest.fixture
+def no_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The periodic reconciliation does not come round during the test (set before the app
+    starts its job): whatever voice does, it does because it was told."""
+    monkeypatch.setattr(jobs, "RECONCILE_SECONDS", 3600.0)
+
+
+async def test_an_assignment_callbacks_dequeue_is_carried_out_at_once(
+    no_polling: None, center: ContactCenter, carrier: Carrier
+) -> None:
+    with http_receiver() as callback:
+        callback.reply_body = json.dumps({"instruction": "dequeue"}).encode()
+        async with center.runtime.sessions() as session:
+            await TaskRouterService(session, center.runtime).update_workflow(
+                center.workspace_sid, center.workflow_sid, assignment_callback_url=callback.url
+            )
+            await session.commit()
+        await center.set_available("ana")
+        await queued_caller(carrier)
+        [dial] = await center.participant_requests("agent:")
+    assert dial.value("To") == "client:ana"
+    assert callback.requests[0].form["WorkerSid"] == center.workers["ana"]
 
 
 async def test_conference_instruction_dials_and_accepts_when_the_worker_joins(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from atende.app import create_app
 from atende.config import Settings
 from atende.flows.default import default_flow
+from atende.flows.runner import FlowRunner
 from atende.voice.repository import VoiceRepository
 from tests.support.http_receiver import http_receiver
 from tests.voice.carrier import Carrier
@@ -78,6 +80,43 @@ async def test_a_channels_crm_lookup_answer_lands_in_the_task(
     assert attributes["crm"] == {"nome": "Maria Silva", "apolices": 2}
     assert attributes["motivo"] == "reclamacao"
     assert call.attributes["crm_found"] is True
+
+
+async def test_a_slow_crm_holds_up_only_its_own_call(
+    center: ContactCenter,
+    carrier: Carrier,
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+) -> None:
+    """The lookup is made before the webhook's transaction: while the CRM takes its time over
+    one caller, other callers are answered and stored."""
+    asked, released = asyncio.Event(), asyncio.Event()
+
+    async def crm(request: httpx.Request) -> httpx.Response:
+        if "11911110000" in str(request.url):
+            asked.set()
+            await released.wait()
+        return httpx.Response(200, json={"nome": "Maria Silva"})
+
+    runner: FlowRunner = center.runtime.services["voice.flow_runner"]
+    await client.patch(
+        f"/api/voice/channels/{center.channel_sid}",
+        json={"crm_lookup_url": "https://crm.example/clientes?telefone={from}"},
+        headers=admin_headers,
+    )
+    async with httpx.AsyncClient(transport=httpx.MockTransport(crm)) as http:
+        runner.http = http
+        slow = asyncio.create_task(carrier.dial_in(from_="+5511911110000"))
+        await asyncio.wait_for(asked.wait(), 10)
+        other = await asyncio.wait_for(carrier.dial_in(from_="+5511922220000"), 10)
+        assert not slow.done()
+        assert [c.customer_number for c in await center.calls()] == ["+5511922220000"]
+        assert other.twiml is not None and other.twiml.find(".//Gather") is not None
+        released.set()
+        await asyncio.wait_for(slow, 10)
+    answered = {c.customer_number: c for c in await center.calls()}
+    state = answered["+5511911110000"].flow_state or {}
+    assert state["attributes"]["crm"] == {"nome": "Maria Silva"}
 
 
 async def test_the_environment_configures_a_channel_into_the_default_workflow(

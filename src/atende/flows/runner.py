@@ -4,7 +4,13 @@
 (a business-hours check against a named calendar at the runner's clock; an HTTP lookup with the
 node's short timeout, where any failure means "not found" and the node's fallback is used) and
 steps again, until the flow waits for the contact or finishes. The actions it returns contain no
-effects."""
+effects.
+
+A lookup waits on somebody else's server, so a channel does not want it inside its database
+transaction: `prefetch` runs the same input through the flow beforehand, outside any
+transaction, and keeps the lookups' answers by URL; `advance` given those answers uses them
+instead of asking again. A lookup whose URL depends on what only the transaction knows (say, the
+protocol number) simply is not among them, and is made in the transaction as before."""
 
 from __future__ import annotations
 
@@ -18,13 +24,16 @@ import httpx
 from atende.db.base import utcnow
 from atende.flows import actions as act
 from atende.flows.interpreter import FlowState, Step, advance
-from atende.flows.model import Flow
+from atende.flows.model import Flow, HttpLookup
 from atende.ops.calendar import BusinessCalendar, WorkingHours, around_the_clock, nine_to_five
 
 log = logging.getLogger(__name__)
 
 # Bounds how many effects one input may trigger, whatever the flow says.
 MAX_EFFECTS = 16
+
+LookupAnswers = dict[str, Mapping[str, Any] | None]
+"""Lookups already made, by URL: the JSON object, or None when it failed."""
 
 
 def default_calendars() -> dict[str, BusinessCalendar]:
@@ -49,7 +58,15 @@ class FlowRunner:
         self.http = http
         self.clock = clock
 
-    async def advance(self, flow: Flow, state: FlowState, given: act.Input) -> Step:
+    async def advance(
+        self,
+        flow: Flow,
+        state: FlowState,
+        given: act.Input,
+        answers: LookupAnswers | None = None,
+    ) -> Step:
+        """The flow's next step; lookups found in `answers` are not made again, and those
+        made are added to it."""
         step = advance(flow, state, given)
         shown: list[act.Action] = []
         for _ in range(MAX_EFFECTS):
@@ -57,11 +74,20 @@ class FlowRunner:
             shown.extend(step.actions[:-1] if effect is not None else step.actions)
             if effect is None:
                 return Step(step.state, tuple(shown))
-            outcome = await self._perform(effect)
+            outcome = await self._perform(effect, answers)
             step = advance(flow, step.state, outcome)
         raise RuntimeError(f"flow {flow.name!r} asked for more than {MAX_EFFECTS} effects")
 
-    async def _perform(self, effect: act.CheckHours | act.Lookup) -> act.Input:
+    async def prefetch(self, flow: Flow, state: FlowState, given: act.Input) -> LookupAnswers:
+        """The lookups `given` leads to from `state`, made now (the step itself is dropped)."""
+        answers: LookupAnswers = {}
+        if any(isinstance(node, HttpLookup) for node in flow.nodes.values()):
+            await self.advance(flow, state, given, answers)
+        return answers
+
+    async def _perform(
+        self, effect: act.CheckHours | act.Lookup, answers: LookupAnswers | None
+    ) -> act.Input:
         if isinstance(effect, act.CheckHours):
             calendar = self.calendars.get(effect.calendar)
             if calendar is None:
@@ -69,7 +95,12 @@ class FlowRunner:
                 log.warning("flow names unknown calendar %r; treating it as open", effect.calendar)
                 return act.HoursChecked(open=True)
             return act.HoursChecked(open=calendar.is_open(self.clock()))
-        return act.LookedUp(await self._lookup(effect))
+        if answers is not None and effect.url in answers:
+            return act.LookedUp(answers[effect.url])
+        data = await self._lookup(effect)
+        if answers is not None:
+            answers[effect.url] = data
+        return act.LookedUp(data)
 
     async def _lookup(self, effect: act.Lookup) -> Mapping[str, Any] | None:
         client = self.http or httpx.AsyncClient()

@@ -37,6 +37,9 @@ from atende.voice.taskrouter_routing import TaskRouterRouting
 from atende.voice.webhooks import router as webhooks_router
 
 router = APIRouter()
+# Twilio's webhooks are matched before every other route (see `atende.app`): the carrier times
+# its answers, and FastAPI tries routes one by one.
+early_router = webhooks_router
 calls = APIRouter(prefix="/api/calls", tags=["calls"])
 voice = APIRouter(prefix="/api/voice", tags=["voice"])
 sandbox = APIRouter(prefix=SANDBOX_PREFIX, include_in_schema=False)
@@ -48,6 +51,7 @@ def setup(runtime: Runtime) -> None:
     runtime.services["voice.routing"] = TaskRouterRouting
     runtime.services["voice.flow_runner"] = FlowRunner()
     writer.install(runtime)
+    jobs.watch_instructions()
 
     async def start() -> None:
         runner: FlowRunner = runtime.services["voice.flow_runner"]
@@ -303,7 +307,6 @@ async def sandbox_rest(
     return JSONResponse(answer, status_code=status)
 
 
-router.include_router(webhooks_router)
 router.include_router(calls)
 router.include_router(voice)
 router.include_router(sandbox)

@@ -3,17 +3,29 @@
 Voice learns of reservations from the event bus right after routing commits them; a periodic
 reconciliation compares waiting calls with their tasks as stored, so a lost bus message (a
 restart, a lagging subscriber, another node) only delays a connection, never loses it. Acting
-twice is harmless: every reaction claims the call's stage first."""
+twice is harmless: every reaction claims the call's stage first.
+
+A reservation's instruction (an assignment callback's `dequeue`, `conference`...) comes with no
+event: TaskRouter just records it on the reservation. Voice watches for that write, and the
+commit that stores it wakes the reconciliation at once instead of leaving it to the next
+round."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper, Session, object_session
+
 from atende.db.base import utcnow
 from atende.runtime import Runtime
+from atende.taskrouter.models import Reservation
 from atende.voice.controls import CallService
 from atende.voice.writer import writing
 
@@ -22,6 +34,8 @@ log = logging.getLogger(__name__)
 FOLLOWED = frozenset({"reservation.created", "reservation.accepted", "task.canceled"})
 RECONCILE_SECONDS = 5.0
 PURGE_SECONDS = 3600.0
+WAKE_KEY = "voice.reconcile-now"
+_INSTRUCTED = "voice.instruction-recorded"
 
 
 def is_voice_routing_event(event: Mapping[str, Any]) -> bool:
@@ -88,9 +102,44 @@ async def reconcile(runtime: Runtime) -> None:
             log.exception("reconciling voice call %s failed", call_sid)
 
 
+def reconcile_wake(runtime: Runtime) -> asyncio.Event:
+    """Set when a commit stored a reservation's instruction; the reconciliation runs then."""
+    found = runtime.services.get(WAKE_KEY)
+    if not isinstance(found, asyncio.Event):
+        found = runtime.services[WAKE_KEY] = asyncio.Event()
+    return found
+
+
+def _instruction_written(_mapper: Mapper[Reservation], _: Connection, row: Reservation) -> None:
+    session = object_session(row)
+    if session is not None and inspect(row).attrs.instruction.history.added:
+        session.info[_INSTRUCTED] = True
+
+
+def _committed(session: Session) -> None:
+    runtime = session.info.get("runtime")
+    if session.info.pop(_INSTRUCTED, False) and isinstance(runtime, Runtime):
+        reconcile_wake(runtime).set()
+
+
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_INSTRUCTED, None)
+
+
+def watch_instructions() -> None:
+    """Listen (once per process) for instructions written through any session."""
+    if not sa_event.contains(Reservation, "after_update", _instruction_written):
+        sa_event.listen(Reservation, "after_update", _instruction_written)
+        sa_event.listen(Session, "after_commit", _committed)
+        sa_event.listen(Session, "after_rollback", _rolled_back)
+
+
 async def reconcile_forever(runtime: Runtime) -> None:
+    wake = reconcile_wake(runtime)
     while True:
-        await asyncio.sleep(RECONCILE_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), RECONCILE_SECONDS)
+        wake.clear()
         await reconcile(runtime)
 
 

@@ -41,12 +41,12 @@ async def record_leg(runtime: Runtime, message: OutboxMessage, response: httpx.R
         return
     async with writing(runtime), runtime.sessions() as session:
         calls = CallService(session, runtime)
+        call = await calls.repo.call_first(query["call"])
+        if call is None:
+            return
         leg = await calls.repo.ensure_leg(
             carrier_sid, query["call"], query["role"], query.get("worker"), _first(form, "To") or ""
         )
-        call = await calls.repo.call(query["call"], lock=True)
-        if call is None:
-            return
         await calls.adopt_customer_leg(call, leg)
         if call.stage in OVER and call.connected_at is None and leg.role != "customer":
             # The caller left while this leg was being placed: don't let it ring on.

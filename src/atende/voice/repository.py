@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstanceState
 
 from atende.db.base import utcnow
 from atende.desk.models import Disposition
@@ -18,6 +19,35 @@ from atende.taskrouter import models as tr
 from atende.voice.models import Call, CallLeg, Recording, VoiceChannel, VoiceWebhook
 
 ACTIVE_STAGES = ("ivr", "queued", "callback", "connecting", "connected", "wrapup")
+
+# The webhook statements run on every request, so they are built once and compiled once: the
+# dialects' own INSERT (for ON CONFLICT) is not cacheable in SQLAlchemy 2.0 and would be
+# compiled again each time; this text is the same on SQLite and PostgreSQL.
+_WEBHOOKS = cast(Table, VoiceWebhook.__table__)
+_STORE_WEBHOOK = (
+    text(
+        'INSERT INTO voice_webhooks ("key", kind, call_sid, params, received_at) '
+        "VALUES (:key, :kind, :call_sid, :params, :received_at) "
+        'ON CONFLICT ("key") DO NOTHING RETURNING id'
+    )
+    .bindparams(
+        bindparam("params", type_=_WEBHOOKS.c.params.type),
+        bindparam("received_at", type_=_WEBHOOKS.c.received_at.type),
+    )
+    .columns(id=_WEBHOOKS.c.id.type)
+)
+_CALLS = cast(Table, Call.__table__)
+_LEGS = cast(Table, CallLeg.__table__)
+_INSERT_CALL = insert(_CALLS)
+_INSERT_LEG = insert(_LEGS)
+_COLUMNS = frozenset(_CALLS.c.keys()) | frozenset(_LEGS.c.keys())
+_CLAIM_CALL = update(_CALLS).where(_CALLS.c.sid == bindparam("sid")).values(sid=_CALLS.c.sid)
+_WEBHOOK_REPLY = select(_WEBHOOKS.c.reply).where(_WEBHOOKS.c.key == bindparam("key"))
+_SET_WEBHOOK_REPLY = (
+    update(_WEBHOOKS)
+    .where(_WEBHOOKS.c.id == bindparam("webhook_id"))
+    .values(reply=bindparam("reply"))
+)
 
 
 class VoiceRepository:
@@ -30,26 +60,24 @@ class VoiceRepository:
         self, key: str, kind: str, call_sid: str | None, params: dict[str, str]
     ) -> int | None:
         """The stored webhook's id, or None when this key was stored before (a replay)."""
-        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
-        statement = (
-            insert(VoiceWebhook)
-            .values(key=key, kind=kind, call_sid=call_sid, params=params, received_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(VoiceWebhook.id)
-        )
-        new_id: int | None = (await self.session.execute(statement)).scalar_one_or_none()
+        values = {
+            "key": key,
+            "kind": kind,
+            "call_sid": call_sid,
+            "params": params,
+            "received_at": utcnow(),
+        }
+        new_id: int | None = (
+            await self.session.execute(_STORE_WEBHOOK, values)
+        ).scalar_one_or_none()
         return new_id
 
     async def webhook_reply(self, key: str) -> str | None:
-        result = await self.session.execute(
-            select(VoiceWebhook.reply).where(VoiceWebhook.key == key)
-        )
+        result = await self.session.execute(_WEBHOOK_REPLY, {"key": key})
         return result.scalar_one_or_none()
 
     async def set_webhook_reply(self, webhook_id: int, reply: str) -> None:
-        await self.session.execute(
-            update(VoiceWebhook).where(VoiceWebhook.id == webhook_id).values(reply=reply)
-        )
+        await self.session.execute(_SET_WEBHOOK_REPLY, {"webhook_id": webhook_id, "reply": reply})
 
     # ---------------------------------------------------------------- channels
 
@@ -83,6 +111,24 @@ class VoiceRepository:
         if lock and self.session.bind.dialect.name == "postgresql":
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def call_first(self, sid: str) -> Call | None:
+        """The call, locked as the transaction's first statement. A call is always locked
+        before its legs, whoever writes (a webhook, Twilio's answer to a dial), so that two of
+        them never wait on each other; on SQLite, whose lock is the database's, a write comes
+        first so the transaction never reads a snapshot it could not then write after."""
+        if self.session.bind.dialect.name == "sqlite":
+            await self.session.execute(_CLAIM_CALL, {"sid": sid})
+        return await self.call(sid, lock=True)
+
+    async def insert_new_call(self, call: Call, customer: CallLeg) -> None:
+        """A new call and its customer leg, written once in their final state by plain INSERTs:
+        every arriving call comes this way, and the unit of work's bookkeeping for two new rows
+        costs more than the statements (they are not added to the session)."""
+        for row, statement in ((call, _INSERT_CALL), (customer, _INSERT_LEG)):
+            state: InstanceState[Any] = inspect(row)
+            values = {key: value for key, value in state.dict.items() if key in _COLUMNS}
+            await self.session.execute(statement, values)
 
     async def call_by_task(self, task_sid: str) -> Call | None:
         """The call a task (or a transfer's task) belongs to."""
@@ -174,10 +220,10 @@ class VoiceRepository:
         status: str = "queued",
     ) -> CallLeg:
         """The leg, created if new; Twilio's answer and its first callback may race to it."""
-        insert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
+        upsert = pg_insert if self.session.bind.dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
         await self.session.execute(
-            insert(CallLeg)
+            upsert(CallLeg)
             .values(
                 call_sid=call_sid,
                 voice_call_sid=voice_call_sid,

@@ -30,7 +30,8 @@ from atende.flows.default import default_flow
 from atende.flows.interpreter import FlowState, Step
 from atende.flows.loader import load_flow
 from atende.flows.model import Flow
-from atende.flows.runner import FlowRunner
+from atende.flows.runner import FlowRunner, LookupAnswers
+from atende.runtime import Runtime
 from atende.sids import new_sid
 from atende.voice.context import VoiceContext
 from atende.voice.events import emit
@@ -54,8 +55,38 @@ def flow_for(runtime_flows: dict[tuple[str, str], Flow], channel: VoiceChannel) 
     return flow
 
 
+def inbound_state(channel: VoiceChannel, params: Mapping[str, str], protocol: str) -> FlowState:
+    """Where a new call's flow starts: what the carrier told us, and its protocol number."""
+    return FlowState.begin(
+        {
+            "protocol": protocol,
+            "call_sid": params["CallSid"],
+            "from": params.get("From", ""),
+            "to": params.get("To") or channel.phone_number,
+            "direction": "inbound",
+            "channel": "voice",
+        },
+        language=channel.language,
+    )
+
+
+async def inbound_lookups(
+    runtime: Runtime, channel: VoiceChannel, params: Mapping[str, str]
+) -> LookupAnswers:
+    """The CRM lookups a new call's flow makes before it waits for the caller, made before the
+    webhook's transaction (and the writer's turn) so that a slow CRM holds up only its call."""
+    if "CallSid" not in params:
+        return {}
+    runner: FlowRunner = runtime.services["voice.flow_runner"]
+    flow = flow_for(runtime.services["voice.flows"], channel)
+    return await runner.prefetch(flow, inbound_state(channel, params, ""), act.Start())
+
+
 class VoiceService(VoiceContext):
     """Inbound calls through the flow to the queue."""
+
+    lookups: LookupAnswers | None = None
+    """Lookups made ahead of the transaction (`inbound_lookups`), used instead of asking again."""
 
     @property
     def runner(self) -> FlowRunner:
@@ -102,28 +133,17 @@ class VoiceService(VoiceContext):
             on_hold=False,
             muted=False,
         )
-        state = FlowState.begin(
-            {
-                "protocol": call.protocol,
-                "call_sid": carrier_sid,
-                "from": call.customer_number,
-                "to": call.company_number,
-                "direction": "inbound",
-                "channel": "voice",
-            },
-            language=channel.language,
-        )
-        step = await self.runner.advance(self.flow(channel), state, act.Start())
+        state = inbound_state(channel, params, call.protocol)
+        step = await self.runner.advance(self.flow(channel), state, act.Start(), self.lookups)
         reply = await self._continue(call, channel, step)
-        # Added last, so the call is inserted once with its final state, not inserted then
-        # updated by the flushes routing does on the way.
-        self.session.add_all([call, customer])
+        # Written last, so the call is inserted once with its final state.
+        await self.repo.insert_new_call(call, customer)
         return reply
 
     async def _replay(self, call: Call, channel: VoiceChannel) -> str:
         if call.stage == "ivr" and call.flow_state is not None:
             state = FlowState.from_dict(call.flow_state)
-            step = await self.runner.advance(self.flow(channel), state, act.Start())
+            step = await self.runner.advance(self.flow(channel), state, act.Start(), self.lookups)
             return await self._continue(call, channel, step)
         if call.stage == "queued":
             return str(self._join_as_customer(call, channel, VoiceResponse()))
@@ -140,7 +160,7 @@ class VoiceService(VoiceContext):
         given: act.Input = act.Reply(digits) if digits else act.NoReply()
         if step_number != call.step:
             given = act.Start()  # a stale form: say again what we wait for
-        step = await self.runner.advance(self.flow(channel), state, given)
+        step = await self.runner.advance(self.flow(channel), state, given, self.lookups)
         return await self._continue(call, channel, step)
 
     async def recorded(self, call: Call, params: Mapping[str, str]) -> str:
@@ -153,7 +173,9 @@ class VoiceService(VoiceContext):
         if call.stage != "ivr" or call.flow_state is None:
             return await self._replay(call, channel)
         state = FlowState.from_dict(call.flow_state)
-        step = await self.runner.advance(self.flow(channel), state, act.Recorded(url, seconds))
+        step = await self.runner.advance(
+            self.flow(channel), state, act.Recorded(url, seconds), self.lookups
+        )
         if url and call.task_sid is None:
             attributes = {**step.state.attributes, "type": "voicemail", "voicemail_url": url}
             await self._file_callback(call, attributes)

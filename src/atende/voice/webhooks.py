@@ -3,23 +3,27 @@
 Each request is verified against the auth token of a channel of the posting account, over the
 URL Twilio requested (ATENDE_PUBLIC_URL plus path and query); a forged or unsigned request gets
 403 and nothing is stored. A verified one is stored under its key and committed before the
-answer goes back; a replay of a stored key gets the first answer again and changes nothing."""
+answer goes back (with the others that arrived meanwhile: `atende.voice.batch`); a replay of a
+stored key gets the first answer again and changes nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.channels.connector import SignatureError
 from atende.channels.twilio_voice import TwilioVoiceConnector, form_params, webhook_key
+from atende.flows.runner import LookupAnswers
 from atende.runtime import Runtime
+from atende.voice.batch import batcher
 from atende.voice.controls import CallService
 from atende.voice.directory import directory
 from atende.voice.models import Call, VoiceChannel
 from atende.voice.repository import VoiceRepository
+from atende.voice.service import inbound_lookups
 from atende.voice.urls import PREFIX
-from atende.voice.writer import writing
 
 router = APIRouter(prefix=PREFIX, tags=["twilio voice webhooks"], include_in_schema=False)
 
@@ -27,6 +31,8 @@ TWIML = "application/xml"
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 Handler = Callable[[CallService, VoiceChannel, Call | None, dict[str, str]], Awaitable[str]]
+Ahead = Callable[[Runtime, VoiceChannel, dict[str, str]], Awaitable[LookupAnswers]]
+"""What a handler can do before the transaction: the flow's lookups."""
 
 
 def _public_url(runtime: Runtime, request: Request) -> str:
@@ -64,7 +70,9 @@ def _by_number(
     return fallback
 
 
-async def receive(request: Request, kind: str, handler: Handler) -> Response:
+async def receive(
+    request: Request, kind: str, handler: Handler, ahead: Ahead | None = None
+) -> Response:
     runtime: Runtime = request.app.state.runtime
     body = await request.body()
     found = await _verified_channel(runtime, _public_url(runtime, request), request.headers, body)
@@ -73,20 +81,25 @@ async def receive(request: Request, kind: str, handler: Handler) -> Response:
     channel, params = found
     query = dict(request.query_params)
     key = webhook_key(kind, params, query.get("step"))
-    # The transaction's first statement is the write that stores the webhook: on SQLite a
-    # transaction that read first could not write after another one committed meanwhile.
-    async with writing(runtime), runtime.sessions() as session:
+    given = {**params, **_prefixed(query)}
+    lookups = None if ahead is None else await ahead(runtime, channel, params)
+
+    async def store_and_handle(session: AsyncSession) -> str:
+        # The transaction's first statement is a write (the first webhook of the batch is
+        # stored first): on SQLite a transaction that read first could not write after another
+        # one committed meanwhile.
         repo = VoiceRepository(session)
         stored = await repo.store_webhook(key, kind, params.get("CallSid"), params)
         if stored is None:
-            reply = await repo.webhook_reply(key)
-            return Response(reply or EMPTY, media_type=TWIML)
+            return await repo.webhook_reply(key) or EMPTY
         service = CallService(session, runtime)
+        service.lookups = lookups
         call = await repo.call(query["call"], lock=True) if query.get("call") else None
-        reply = await handler(service, channel, call, {**params, **_prefixed(query)})
+        reply = await handler(service, channel, call, given)
         await repo.set_webhook_reply(stored, reply)
-        await session.commit()
-    return Response(reply, media_type=TWIML)
+        return reply
+
+    return Response(await batcher(runtime).run(store_and_handle), media_type=TWIML)
 
 
 def _prefixed(query: Mapping[str, str]) -> dict[str, str]:
@@ -159,7 +172,7 @@ async def _join(
 
 @router.post("")
 async def inbound_call(request: Request) -> Response:
-    return await receive(request, "voice", _inbound)
+    return await receive(request, "voice", _inbound, inbound_lookups)
 
 
 @router.post("/gather")
