@@ -40,6 +40,8 @@ BATCH = 200
 CHUNK = 50
 HOLD = 0.0
 MAX_HOLD = 0.25
+# How long a chunk waits for the webhooks arriving to be stored before it starts anyway.
+GIVE_WAY = 0.1
 IDLE_WAIT = 2.0
 
 
@@ -88,9 +90,11 @@ class InboundWriter:
         """Webhooks are waiting for their commit (the processor then gives way)."""
         return self._writing or bool(self._waiting)
 
-    async def idle(self) -> None:
-        """Until no webhook waits for its commit: the processor lets them go first."""
-        await self._idle.wait()
+    async def idle(self, at_most: float) -> None:
+        """Until no webhook waits for its commit (the processor lets them go first), but no
+        longer than `at_most` seconds: a steady stream must not starve the processing."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), at_most)
 
     async def store(self, items: Sequence[RawItem]) -> int:
         """Returns how many of the items were new, once they are committed."""
@@ -191,7 +195,7 @@ class InboundProcessor:
         """Process up to BATCH pending rows, a chunk per transaction; returns how many."""
         handled = 0
         while handled < BATCH:
-            await self.hub.writer.idle()
+            await self.hub.writer.idle(at_most=GIVE_WAY)
             done = await self._process_chunk()
             if not done:
                 break
