@@ -68,10 +68,12 @@ export class Softphone {
   listen(device) {
     // A destroyed Device (after Reconectar) may still report; only the current one speaks.
     const on = (name, handler) => device.on(name, (...args) => device === this.device && handler(...args));
-    on("registering", () => this.show("registering"));
-    on("registered", () => this.show(this.call ? "on_call" : "ready"));
-    on("unregistered", () => this.show("offline", this.detail));
-    on("error", (error) => this.show(this.call ? this.state : "offline", describe(error)));
+    // While a call rings or is up, its controls stay: the device re-registering does not end it.
+    const settle = (state, detail) => this.show(this.call ? this.state : state, detail);
+    on("registering", () => settle("registering"));
+    on("registered", () => settle("ready"));
+    on("unregistered", () => settle("offline", this.detail));
+    on("error", (error) => settle("offline", describe(error)));
     on("tokenWillExpire", async () => {
       try {
         device.updateToken(await this.token());
