@@ -5,8 +5,9 @@ Voice's writers take turns (on SQLite one writer at a time, see `atende.voice.wr
 PostgreSQL the workspace's routing lock serialises task creation anyway), so under load a
 webhook mostly waits for the ones ahead of it. Instead of each paying a transaction of its own
 (connection, BEGIN, the routing lock, COMMIT, the after-commit fan-out), the webhooks queued
-meanwhile run one after the other in a single transaction, and each request answers once that
-transaction has committed: still durable before acknowledged. When one of them fails the
+meanwhile run one after the other in a single transaction (their call events recorded together
+at the end), and each request answers once that transaction has committed: still durable before
+acknowledged. When one of them fails the
 transaction is rolled back and each is run again alone, so a bad webhook never takes the
 others down with it. No timer is involved: a lone webhook is written at once."""
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.runtime import Runtime
+from atende.voice.events import defer_events, record_deferred
 from atende.voice.writer import writing
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ class WebhookBatcher:
     async def _transaction(self, jobs: list[Job]) -> list[str]:
         replies = []
         async with writing(self.runtime), self.runtime.sessions() as session:
+            defer_events(session)
             for job in jobs:
                 replies.append(await job(session))
                 # Each webhook starts with an empty identity map, as in a transaction of its
@@ -98,6 +101,7 @@ class WebhookBatcher:
                 # it, and would grow with the batch.
                 await session.flush()
                 session.expunge_all()
+            await record_deferred(session)
             await session.commit()
         return replies
 

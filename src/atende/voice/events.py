@@ -2,7 +2,10 @@
 
 Their types are `call.<what>` (call.queued, call.connected, call.abandoned, call.hold …) with the
 call as resource; they carry the task, worker and reservation SIDs so an agent's stream shows
-its own calls. Only calls that reached a workspace have events (the IVR alone has none)."""
+its own calls. Only calls that reached a workspace have events (the IVR alone has none).
+
+Within a batch of webhooks (`atende.voice.batch`) the events wait, and the batch records them
+all in one INSERT before it commits: nothing reads them before then."""
 
 from __future__ import annotations
 
@@ -30,6 +33,20 @@ def call_summary(call: Call) -> dict[str, Any]:
     }
 
 
+DEFERRED = "voice.deferred-events"
+
+
+def defer_events(session: AsyncSession) -> None:
+    """From now on this session's call events wait for `record_deferred`."""
+    session.info[DEFERRED] = []
+
+
+async def record_deferred(session: AsyncSession) -> None:
+    records: list[EventRecord] = session.info.pop(DEFERRED, [])
+    if records:
+        await record_events(session, records, None)
+
+
 async def emit(session: AsyncSession, call: Call, what: str, description: str, **data: Any) -> None:
     if call.workspace_sid is None:
         return
@@ -45,4 +62,8 @@ async def emit(session: AsyncSession, call: Call, what: str, description: str, *
         task_sid=call.task_sid,
         reservation_sid=call.reservation_sid,
     )
-    await record_events(session, [record], None)
+    deferred: list[EventRecord] | None = session.info.get(DEFERRED)
+    if deferred is not None:
+        deferred.append(record)
+    else:
+        await record_events(session, [record], None)
