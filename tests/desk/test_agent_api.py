@@ -58,6 +58,8 @@ async def test_the_desk_opens_with_status_choices_and_no_work(
         "Retornar depois",
     ]
     assert desk["work"] == [] and desk["last_seq"] >= 0
+    limits = desk["attachment_limits"]
+    assert limits["image/png"] == 5 * 1024 * 1024 and limits["application/pdf"] == 100 * 1024 * 1024
 
 
 async def test_an_offer_is_accepted_wrapped_up_and_completed(

@@ -52,6 +52,13 @@ def test_an_agent_sends_a_picture_and_sees_it_in_the_history(desk: Desk, browser
     page.get_by_role("button", name="Enviar").click()
     expect(page.locator("#toasts")).to_contain_text("WhatsApp accepts")
 
+    big = b"\x89PNG\r\n\x1a\n" + b"\x00" * (5 * 1024 * 1024)
+    page.locator("#attachment").set_input_files(
+        {"name": "enorme.png", "mimeType": "image/png", "buffer": big}
+    )
+    expect(page.locator("#toasts")).to_contain_text("o WhatsApp aceita até 5.0 MB")
+    expect(page.locator("#attachment-chip")).to_be_hidden()
+
     page.locator("#attachment").set_input_files(
         {"name": "vistoria.png", "mimeType": "image/png", "buffer": picture}
     )

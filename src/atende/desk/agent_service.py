@@ -34,6 +34,7 @@ from atende.desk.static_files import vendor_url
 from atende.desk.views import collected, held_by, worker_view
 from atende.errors import Problem, TwilioError
 from atende.events.repository import EventRepository
+from atende.messaging.media import ATTACHMENTS
 from atende.routing.engine import RoutingEngine
 from atende.routing.model import Reservation, ReservationStatus, TaskStatus
 from atende.runtime import Runtime
@@ -95,6 +96,7 @@ class AgentDesk:
                 CannedResponseOut.model_validate(c) for c in await settings.canned_responses()
             ],
             softphone=await self.softphone(worker.attributes.get("contact_uri")),
+            attachment_limits={mime: rule.max_bytes for mime, rule in ATTACHMENTS.items()},
         )
 
     async def softphone(self, contact_uri: object) -> Softphone | None:

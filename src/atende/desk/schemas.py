@@ -160,6 +160,8 @@ class AgentState(BaseModel):
     dispositions: list[DispositionOut]
     canned_responses: list[CannedResponseOut]
     softphone: Softphone | None = None
+    # The largest attachment WhatsApp takes, by media type, so the page warns before uploading.
+    attachment_limits: dict[str, int] = Field(default_factory=dict)
 
 
 class ActivityChange(BaseModel):

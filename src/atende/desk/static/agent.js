@@ -55,6 +55,7 @@ async function load() {
   state.work = snapshot.work;
   state.dispositions = snapshot.dispositions;
   state.canned = snapshot.canned_responses;
+  state.limits = snapshot.attachment_limits || {};
   if (state.selected && !state.work.some((item) => item.task_sid === state.selected)) {
     state.selected = null;
   }
@@ -260,7 +261,7 @@ function renderPane() {
   } else if (item.channel === "voice") {
     renderCall(body, item, { onEnded: () => startWrapUp(item) });
   } else {
-    renderConversation(body, item, { canned: state.canned, agentName: config.user.name });
+    renderConversation(body, item, { canned: state.canned, agentName: config.user.name, limits: state.limits });
   }
   pane.replaceChildren(head, body);
   renderCustomer(byId("customer-body"), item);

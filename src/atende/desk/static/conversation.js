@@ -2,7 +2,7 @@
 // ready-made replies, and approved templates once the window has closed. New messages and
 // status changes arrive as push events ("desk:event"); drafts survive switching tasks.
 
-import { api, formatDuration, formatTime, formatWhen, h, reportError, secondsUntil, t } from "./desk.js";
+import { api, formatDuration, formatTime, formatWhen, h, reportError, secondsUntil, t, toast } from "./desk.js";
 
 const drafts = new Map();
 let active = null; // { item, data, list, container }
@@ -255,15 +255,15 @@ function outgoing(conversationSid, text, file) {
   return [`/api/conversations/${conversationSid}/attachments`, body];
 }
 
-// The types and sizes WhatsApp takes; the server checks them again and says what is wrong.
-const ACCEPT = "image/jpeg,image/png,application/pdf,audio/mpeg,audio/ogg,audio/aac,audio/amr,audio/mp4,video/mp4,video/3gpp";
-
 function formatSize(bytes) {
   return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+// The types and sizes WhatsApp takes (from the server, which checks them again and says what
+// is wrong): a file too large is refused here, before it is uploaded.
 function attachmentPicker() {
-  const input = h("input", { type: "file", id: "attachment", accept: ACCEPT, class: "visually-hidden" });
+  const limits = active?.limits || {};
+  const input = h("input", { type: "file", id: "attachment", accept: Object.keys(limits).join(","), class: "visually-hidden" });
   const button = h("label", { for: "attachment", class: "button", id: "attach-button" }, t("composer.attach"), input);
   const chip = h("div", { class: "attachment-chip", id: "attachment-chip", hidden: true });
   const clear = () => {
@@ -274,6 +274,12 @@ function attachmentPicker() {
   input.addEventListener("change", () => {
     const file = input.files[0];
     if (!file) return clear();
+    const limit = limits[file.type];
+    if (limit && file.size > limit) {
+      clear();
+      toast(t("composer.too_large", { name: file.name, size: formatSize(file.size), limit: formatSize(limit) }), "error");
+      return;
+    }
     chip.hidden = false;
     chip.replaceChildren(
       h("span", {}, `📎 ${file.name} · ${formatSize(file.size)}`),
@@ -356,7 +362,7 @@ async function fetchConversation(sid) {
   }
 }
 
-export async function renderConversation(container, item, { canned, agentName }) {
+export async function renderConversation(container, item, { canned, agentName, limits }) {
   const list = h("div", { class: "messages", id: "messages", role: "log", "aria-label": t("conversation.history") });
   const bannerSlot = h("div");
   const composerSlot = h("div");
@@ -366,7 +372,7 @@ export async function renderConversation(container, item, { canned, agentName })
     return;
   }
   list.append(h("p", { class: "empty" }, t("common.loading")));
-  active = { item, data: null, list, container, bannerSlot, composerSlot, canned, agentName };
+  active = { item, data: null, list, container, bannerSlot, composerSlot, canned, agentName, limits };
   const mine = active;
   let data;
   try {
