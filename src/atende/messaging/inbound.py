@@ -35,10 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 200
-# Rows processed in one transaction, at most; and how long that transaction may keep
-# webhooks waiting to be stored (HOLD), or run at all (MAX_HOLD, other writers wait too).
+# Rows processed in one transaction, at most, and for how long at most (other writers wait).
 CHUNK = 50
-HOLD = 0.0
 MAX_HOLD = 0.25
 # How long a chunk waits for the webhooks arriving to be stored before it starts anyway.
 GIVE_WAY = 0.1
@@ -171,7 +169,7 @@ class InboundProcessor:
     Rows are taken oldest first, CHUNK at a time, and processed in one transaction (a
     customer's messages in the order they arrived): one BEGIN, one claim, one status update
     and one commit for all of them instead of per row. Webhooks waiting to be stored go
-    first: a chunk starts when none waits and ends after HOLD seconds once one does, so
+    first: a chunk starts when none waits and ends after the row in progress once one does, so
     acknowledgements stay fast while a backlog is processed. If a row fails, the chunk is
     rolled back and its rows are taken again one per transaction: the failing one is set
     aside, the others kept."""
@@ -234,10 +232,10 @@ class InboundProcessor:
         return len(suspects)
 
     def _must_yield(self, started: float) -> bool:
-        """Hand the database to the webhooks waiting to be stored (after a little work, so a
-        steady stream of webhooks does not shrink every chunk to one row)."""
+        """Hand the database to the webhooks waiting to be stored: an acknowledgement waits
+        for one row's processing at most, never for a whole chunk."""
         held = time.monotonic() - started
-        return held >= MAX_HOLD or (held >= HOLD and self.hub.writer.waiting)
+        return held >= MAX_HOLD or self.hub.writer.waiting
 
     async def _process_alone(self, row_id: int) -> None:
         """One row in its own transaction; a failure sets it aside with its error."""
