@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -267,6 +268,43 @@ _WORKER_ENGINE_COLUMNS: tuple[str, ...] = (
 )
 
 
+@dataclass
+class StoredRows:
+    """What this node knows the database holds for a workspace, so a command writes only rows
+    that really changed: an offer changes a worker's channel, and the engine reports the whole
+    worker as changed, but rewriting an unchanged worker row costs a statement per task."""
+
+    reservations: set[str] = field(default_factory=set)
+    """Reservations that have a row (the others are inserted, not updated)."""
+    workers: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Worker SID -> the engine's columns as last written."""
+    channels: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Worker SID -> its channels' columns as last written."""
+
+    def changed(self, known: dict[str, tuple[Any, ...]], sid: str, state: tuple[Any, ...]) -> bool:
+        if known.get(sid) == state:
+            return False
+        known[sid] = state
+        return True
+
+
+def _worker_state(worker: Worker) -> tuple[Any, ...]:
+    return (
+        worker.friendly_name,
+        worker.activity_sid,
+        worker.available,
+        worker.activity_changed_at,
+        worker.idle_since,
+    )
+
+
+def _channels_state(worker: Worker) -> tuple[Any, ...]:
+    return tuple(
+        (sid, channel.configured_capacity, channel.available, channel.idle_since)
+        for sid, channel in sorted(worker.channels.items())
+    )
+
+
 def _task_row(workspace_sid: str, task: Task, attributes: str | None) -> dict[str, Any]:
     return {
         "sid": task.sid,
@@ -387,22 +425,33 @@ async def save_changes(
     workspace_sid: str,
     engine: RoutingEngine,
     changes: RoutingChanges,
-    stored_reservations: set[str],
+    stored: StoredRows,
     now: datetime,
     attribute_texts: Mapping[str, str] | None = None,
 ) -> None:
     """Write exactly the rows the command changed; SIDs the engine forgot were deleted.
 
-    `stored_reservations` are the reservation SIDs known to have a row (kept up to date here),
-    so a new reservation is inserted without first trying an update. `attribute_texts` holds
+    `stored` says which rows exist and what they hold (kept up to date here): a new
+    reservation is inserted without first trying an update, and unchanged workers and worker
+    channels are not written again. `attribute_texts` holds
     the attributes, as the client wrote them, of the tasks and workers whose attributes this
     command set; others keep the stored text."""
     texts = attribute_texts or {}
     deleted_tasks = sorted(sid for sid in changes.task_sids if sid not in engine.tasks)
     deleted_workers = sorted(sid for sid in changes.worker_sids if sid not in engine.workers)
     live_tasks = [engine.tasks[sid] for sid in sorted(changes.task_sids) if sid in engine.tasks]
-    live_workers = [
+    changed_workers = [
         engine.workers[sid] for sid in sorted(changes.worker_sids) if sid in engine.workers
+    ]
+    live_workers = [
+        worker
+        for worker in changed_workers
+        if stored.changed(stored.workers, worker.sid, _worker_state(worker)) or worker.sid in texts
+    ]
+    live_channels = [
+        worker
+        for worker in changed_workers
+        if stored.changed(stored.channels, worker.sid, _channels_state(worker))
     ]
     for with_text in (False, True):
         attributes = ("attributes",) if with_text else ()
@@ -437,7 +486,7 @@ async def save_changes(
     await upsert(
         session,
         models.WorkerChannel,
-        [row for w in live_workers for row in _worker_channel_rows(workspace_sid, w, now)],
+        [row for w in live_channels for row in _worker_channel_rows(workspace_sid, w, now)],
         key=("worker_sid", "task_channel_sid"),
         assignments=copy_columns(
             ("configured_capacity", "available", "idle_since", "date_updated")
@@ -447,16 +496,19 @@ async def save_changes(
     for sid in sorted(changes.reservation_sids):
         reservation = engine.reservations.get(sid)
         if reservation is None:
-            stored_reservations.discard(sid)
-        elif sid in stored_reservations:
+            stored.reservations.discard(sid)
+        elif sid in stored.reservations:
             await _update_reservation(session, reservation)
         else:
             new_reservations.append(_reservation_row(workspace_sid, reservation))
-            stored_reservations.add(sid)
+            stored.reservations.add(sid)
     if new_reservations:
         await session.execute(insert(RESERVATIONS), new_reservations)
-    if len(stored_reservations) > 2 * len(engine.reservations) + 1024:
-        stored_reservations.intersection_update(engine.reservations.keys())
+    if len(stored.reservations) > 2 * len(engine.reservations) + 1024:
+        stored.reservations.intersection_update(engine.reservations.keys())
+    for sid in deleted_workers:
+        stored.workers.pop(sid, None)
+        stored.channels.pop(sid, None)
     await _delete_rows(session, deleted_tasks, deleted_workers)
 
 

@@ -35,6 +35,7 @@ from atende.taskrouter import models, nodes
 from atende.taskrouter.errors import not_found
 from atende.taskrouter.event_records import SYSTEM, Actor, records_for
 from atende.taskrouter.persistence import (
+    StoredRows,
     load_snapshot,
     save_changes,
     settings_of,
@@ -89,8 +90,8 @@ class WorkspaceRouting:
     """The workspace's routing version this engine was built from (several nodes only)."""
     assignment_callbacks: dict[str, str] = field(default_factory=dict)
     """Workflow SID -> AssignmentCallbackUrl, for workflows that have one."""
-    stored_reservations: set[str] = field(default_factory=set)
-    """Reservations that have a row (the others are inserted, not updated)."""
+    stored: StoredRows = field(default_factory=StoredRows)
+    """What the database holds, so commands write only what changed."""
 
     def describe(self, row: models.Workspace) -> None:
         self.account_sid = row.account_sid
@@ -160,7 +161,7 @@ class RoutingManager:
             state.sid,
             engine,
             changes,
-            state.stored_reservations,
+            state.stored,
             to_datetime(self.clock()),
             attribute_texts,
         )
@@ -196,7 +197,7 @@ class RoutingManager:
             engine=engine,
             realtime=realtime,
             webhook=webhook_target(row),
-            stored_reservations={reservation.sid for reservation in snapshot.reservations},
+            stored=StoredRows({reservation.sid for reservation in snapshot.reservations}),
         )
         workflows = await session.execute(
             select(models.Workflow.sid, models.Workflow.assignment_callback_url).where(
