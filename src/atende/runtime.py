@@ -6,7 +6,6 @@ apps (tests, two nodes in one process) never share state by accident."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,6 +19,7 @@ from atende.db.engine import create_engine, session_factory, sqlite_database
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
+STOP_RETRY = 0.1
 
 
 class Runtime:
@@ -67,11 +67,13 @@ class Runtime:
                 await asyncio.sleep(1)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # On Python 3.11, asyncio.wait_for can swallow a cancellation that arrives just as the
+        # future it waits for completes; the job then runs on. So cancel until every job ended.
+        pending = set(self._tasks)
+        while pending:
+            for task in pending:
+                task.cancel()
+            _ended, pending = await asyncio.wait(pending, timeout=STOP_RETRY)
         self._tasks.clear()
         for hook in reversed(self._stoppers):
             await hook()
