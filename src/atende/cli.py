@@ -66,9 +66,12 @@ def serve(
     """Run the production server (applies migrations first)."""
     import uvicorn
 
+    from atende import heap
     from atende.app import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    server = create_app()
+    heap.install()
+    uvicorn.run(server, host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -56,6 +56,8 @@ def banner(setup: DemoSetup, base: str) -> Table:
 def run_demo(host: str, port: int, *, traffic: bool = True) -> None:
     import uvicorn
 
+    from atende import heap
+
     settings = demo_settings()
     base = f"http://{host}:{port}"
     if not os.environ.get("ATENDE_PUBLIC_URL"):
@@ -70,4 +72,5 @@ def run_demo(host: str, port: int, *, traffic: bool = True) -> None:
     console = Console()
     console.print(banner(setup, base))
     console.print(f"API TaskRouter (HTTP Basic): {setup.account_sid} : {setup.auth_token}")
+    heap.install()
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -25,6 +25,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from atende import heap
 from atende.db.engine import session_class
 from atende.events.record import WebhookTarget, record_events
 from atende.routing.engine import RoutingEngine
@@ -210,6 +211,8 @@ class RoutingManager:
         self._workspaces[workspace_sid] = state
         session.info.setdefault(_DIRTY, set()).add(workspace_sid)
         await self._write(session, state, catch_up, SYSTEM)
+        if len(engine.workers) >= heap.LARGE_WORKSPACE:
+            heap.settle()
         return state
 
     async def load_all(self) -> None:
