@@ -119,6 +119,57 @@ async def test_a_slow_crm_holds_up_only_its_own_call(
     assert state["attributes"]["crm"] == {"nome": "Maria Silva"}
 
 
+def _lookup_after_the_menu(crm_url: str) -> dict[str, object]:
+    """The default flow, with the CRM asked after the caller's menu answer."""
+    flow = default_flow("voice", crm_url)
+    nodes = flow["nodes"]
+    nodes["horario"]["open"] = "menu_principal"
+    for option in nodes["menu_principal"]["options"]:
+        option["next"] = "consulta_crm"
+    nodes["consulta_crm"]["next"] = "fila"
+    nodes["consulta_crm"]["timeout"] = 5.0
+    return flow
+
+
+async def test_a_slow_crm_after_the_menu_does_not_hold_up_other_calls(
+    center: ContactCenter,
+    carrier: Carrier,
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+) -> None:
+    """The lookup a menu answer leads to is made before that webhook's transaction: while a
+    real (slow) CRM server takes its time over one caller's answer, another caller's call is
+    answered and stored, and the first caller's answer still carries the CRM's data."""
+    with http_receiver() as crm:
+        crm.reply_body = json.dumps({"nome": "Maria Silva"}).encode()
+        patched = await client.patch(
+            f"/api/voice/channels/{center.channel_sid}",
+            json={"flow": _lookup_after_the_menu(crm.url + "/clientes?telefone={from}")},
+            headers=admin_headers,
+        )
+        assert patched.status_code == 200, patched.text
+        first = await carrier.dial_in(from_="+5511911110000")
+        assert not crm.requests  # nothing looked up before the menu
+        crm.delay = 2.0
+        pressed = asyncio.create_task(first.press("7"))
+        await asyncio.to_thread(crm.wait_for, 1)
+        other = await asyncio.wait_for(carrier.dial_in(from_="+5511922220000"), 10)
+        assert not pressed.done(), "the CRM answered before the other call got through"
+        assert other.gather() is not None
+        assert {c.customer_number for c in await center.calls()} == {
+            "+5511911110000",
+            "+5511922220000",
+        }
+        await asyncio.wait_for(pressed, 10)
+    assert first.conference() is not None
+    answered = {c.customer_number: c for c in await center.calls()}
+    attributes = json.loads(
+        (await center.task(answered["+5511911110000"].task_sid or "")).attributes
+    )
+    assert attributes["crm"] == {"nome": "Maria Silva"}
+    assert attributes["motivo"] == "reclamacao"
+
+
 async def test_the_environment_configures_a_channel_into_the_default_workflow(
     center: ContactCenter, settings: Settings
 ) -> None:

@@ -29,13 +29,14 @@ from atende.flows import actions as act
 from atende.flows.default import default_flow
 from atende.flows.interpreter import FlowState, Step
 from atende.flows.loader import load_flow
-from atende.flows.model import Flow
+from atende.flows.model import Flow, HttpLookup
 from atende.flows.runner import FlowRunner, LookupAnswers
 from atende.runtime import Runtime
 from atende.sids import new_sid
 from atende.voice.context import VoiceContext
 from atende.voice.events import emit
 from atende.voice.models import Call, CallLeg, Recording, VoiceChannel
+from atende.voice.repository import VoiceRepository
 from atende.voice.texts import text
 
 PHONE_NUMBER = re.compile(r"^\+\d{8,15}$")
@@ -80,6 +81,49 @@ async def inbound_lookups(
     runner: FlowRunner = runtime.services["voice.flow_runner"]
     flow = flow_for(runtime.services["voice.flows"], channel)
     return await runner.prefetch(flow, inbound_state(channel, params, ""), act.Start())
+
+
+def gather_input(call: Call, step_number: int, params: Mapping[str, str]) -> act.Input:
+    """What a caller's answer to the call's current menu or question means to the flow."""
+    if step_number != call.step:
+        return act.Start()  # a stale form: say again what we wait for
+    digits = (params.get("Digits") or "").strip()
+    return act.Reply(digits) if digits else act.NoReply()
+
+
+def _looks_up(flow: Flow) -> bool:
+    return any(isinstance(node, HttpLookup) for node in flow.nodes.values())
+
+
+async def gather_lookups(
+    runtime: Runtime,
+    channel: VoiceChannel,
+    call_sid: str,
+    step_number: int,
+    params: Mapping[str, str],
+) -> LookupAnswers:
+    """The CRM lookups a caller's answer leads to, made before the webhook's transaction from
+    the call as last committed (a short read of its own), so that the transaction, which holds
+    the call and the workspace, never waits on somebody else's server. Twilio posts an answer
+    once per step (a retry is answered from the stored reply), so the call seen here is the
+    one the transaction will see."""
+    flows: dict[tuple[str, str], Flow] = runtime.services["voice.flows"]
+    if not _looks_up(flow_for(flows, channel)):
+        return {}
+    async with runtime.sessions() as session:
+        repo = VoiceRepository(session)
+        call = await repo.call(call_sid)
+        if call is None or call.stage != "ivr" or call.flow_state is None:
+            return {}
+        if call.channel_sid != channel.sid:
+            found = await repo.channel(call.channel_sid)
+            if found is None:
+                return {}
+            channel = found
+        state = FlowState.from_dict(call.flow_state)
+        given = gather_input(call, step_number, params)
+    runner: FlowRunner = runtime.services["voice.flow_runner"]
+    return await runner.prefetch(flow_for(flows, channel), state, given)
 
 
 class VoiceService(VoiceContext):
@@ -156,10 +200,7 @@ class VoiceService(VoiceContext):
         if call.stage != "ivr" or call.flow_state is None:
             return await self._replay(call, channel)
         state = FlowState.from_dict(call.flow_state)
-        digits = (params.get("Digits") or "").strip()
-        given: act.Input = act.Reply(digits) if digits else act.NoReply()
-        if step_number != call.step:
-            given = act.Start()  # a stale form: say again what we wait for
+        given = gather_input(call, step_number, params)
         step = await self.runner.advance(self.flow(channel), state, given, self.lookups)
         return await self._continue(call, channel, step)
 

@@ -22,7 +22,7 @@ from atende.voice.controls import CallService
 from atende.voice.directory import directory
 from atende.voice.models import Call, VoiceChannel
 from atende.voice.repository import VoiceRepository
-from atende.voice.service import inbound_lookups
+from atende.voice.service import gather_lookups, inbound_lookups
 from atende.voice.urls import PREFIX
 
 router = APIRouter(prefix=PREFIX, tags=["twilio voice webhooks"], include_in_schema=False)
@@ -32,7 +32,8 @@ EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 Handler = Callable[[CallService, VoiceChannel, Call | None, dict[str, str]], Awaitable[str]]
 Ahead = Callable[[Runtime, VoiceChannel, dict[str, str]], Awaitable[LookupAnswers]]
-"""What a handler can do before the transaction: the flow's lookups."""
+"""What a handler does before the transaction, given the request's parameters (ours prefixed
+`q.`): the flow's lookups, so that no transaction waits on a CRM."""
 
 
 def _public_url(runtime: Runtime, request: Request) -> str:
@@ -82,7 +83,7 @@ async def receive(
     query = dict(request.query_params)
     key = webhook_key(kind, params, query.get("step"))
     given = {**params, **_prefixed(query)}
-    lookups = None if ahead is None else await ahead(runtime, channel, params)
+    lookups = None if ahead is None else await ahead(runtime, channel, given)
 
     async def store_and_handle(session: AsyncSession) -> str:
         # The transaction's first statement is a write (the first webhook of the batch is
@@ -124,8 +125,21 @@ async def _gather(
 ) -> str:
     if call is None:
         return EMPTY
+    return await service.gather(call, _step(params), params)
+
+
+def _step(params: Mapping[str, str]) -> int:
     step = _query(params).get("step", "")
-    return await service.gather(call, int(step) if step.isdigit() else -1, params)
+    return int(step) if step.isdigit() else -1
+
+
+async def _gather_ahead(
+    runtime: Runtime, channel: VoiceChannel, params: dict[str, str]
+) -> LookupAnswers:
+    call_sid = _query(params).get("call")
+    if not call_sid:
+        return {}
+    return await gather_lookups(runtime, channel, call_sid, _step(params), params)
 
 
 async def _recorded(
@@ -177,7 +191,7 @@ async def inbound_call(request: Request) -> Response:
 
 @router.post("/gather")
 async def gathered(request: Request) -> Response:
-    return await receive(request, "gather", _gather)
+    return await receive(request, "gather", _gather, _gather_ahead)
 
 
 @router.post("/recorded")
