@@ -35,7 +35,12 @@ class Settings:
     whatsapp_access_token: str | None = None
     whatsapp_phone_number_id: str | None = None
     default_workflow_sid: str | None = None
+    # Sites allowed to embed the web chat widget (browser origins); empty admits every site.
+    webchat_origins: tuple[str, ...] = ()
     timezone: str = "America/Sao_Paulo"
+    # How long a signed link to a conversation's media opens its file (atende.conversations.
+    # media_links); 24 h by default.
+    media_link_seconds: int = 86_400
     # Background loops (timers, outbox) can be switched off for tests that drive them by hand.
     run_background: bool = True
 
@@ -58,6 +63,7 @@ class Settings:
             "whatsapp_access_token": opt("WHATSAPP_ACCESS_TOKEN"),
             "whatsapp_phone_number_id": opt("WHATSAPP_PHONE_NUMBER_ID"),
             "default_workflow_sid": opt("DEFAULT_WORKFLOW_SID"),
+            "webchat_origins": _split(env.get("ATENDE_WEBCHAT_ORIGINS", "")),
         }
         for name, key in (
             ("database_url", "DATABASE_URL"),
@@ -70,6 +76,13 @@ class Settings:
             value = opt(key)
             if value is not None:
                 values[name] = value.rstrip("/") if name.endswith(("_base", "_url")) else value
+        link_seconds = opt("MEDIA_LINK_SECONDS")
+        if link_seconds is not None:
+            if not link_seconds.isdigit() or int(link_seconds) == 0:
+                raise ValueError(
+                    f"ATENDE_MEDIA_LINK_SECONDS: {link_seconds!r} is not a positive whole number"
+                )
+            values["media_link_seconds"] = int(link_seconds)
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

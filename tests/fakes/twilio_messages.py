@@ -35,6 +35,8 @@ class FakeTwilioMessages:
     errors: list[int] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # Every MediaUrl of each sent message, by its SID (`sent` keeps the form's last value).
+    media_urls: dict[str, list[str]] = field(default_factory=dict)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def media_url(self, media_id: str, content: bytes, mime_type: str) -> str:
@@ -77,7 +79,8 @@ def fake_twilio_messages() -> Iterator[FakeTwilioMessages]:
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
-            form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+            pairs = parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True)
+            form = dict(pairs)
             match = MESSAGES.match(self.path)
             if match is None or match.group(1) != fake.account_sid:
                 self._reply(404, twilio_error(20404)[1])
@@ -94,6 +97,7 @@ def fake_twilio_messages() -> Iterator[FakeTwilioMessages]:
                     return
                 sid = "SM" + secrets.token_hex(16)
                 fake.sent.append({**form, "Sid": sid})
+                fake.media_urls[sid] = [value for key, value in pairs if key == "MediaUrl"]
                 fake.changed.notify_all()
             self._reply(
                 201,
@@ -104,7 +108,7 @@ def fake_twilio_messages() -> Iterator[FakeTwilioMessages]:
                     "from": form.get("From"),
                     "body": form.get("Body", ""),
                     "status": "queued",
-                    "num_media": "1" if form.get("MediaUrl") else "0",
+                    "num_media": str(len(fake.media_urls[sid])),
                     "api_version": "2010-04-01",
                 },
             )

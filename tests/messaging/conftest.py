@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import threading
 import time
@@ -83,14 +84,12 @@ def hub(app: FastAPI) -> MessagingHub:
     return prepare(app.state.runtime.services["messaging"])
 
 
-@pytest.fixture
-def messaging_server(
-    settings: Settings, graph: FakeGraphAPI, twilio_api: FakeTwilioMessages
-) -> Iterator[LiveServer]:
-    """A real uvicorn server with its background jobs running, for sockets and browsers."""
+@contextlib.contextmanager
+def live_messaging_server(configured: Settings) -> Iterator[LiveServer]:
+    """A real uvicorn server of `configured` (its public URL set to where it listens), with
+    its background jobs running, for sockets and browsers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    configured = messaging_settings(settings, graph, twilio_api)
     configured = dataclasses.replace(configured, public_url=url, run_background=True)
     application = create_app(configured, migrate=False)
     prepare(application.state.runtime.services["messaging"])
@@ -109,6 +108,15 @@ def messaging_server(
     server.should_exit = True
     thread.join(timeout=10)
     loop.close()
+
+
+@pytest.fixture
+def messaging_server(
+    settings: Settings, graph: FakeGraphAPI, twilio_api: FakeTwilioMessages
+) -> Iterator[LiveServer]:
+    """A real uvicorn server with its background jobs running, for sockets and browsers."""
+    with live_messaging_server(messaging_settings(settings, graph, twilio_api)) as server:
+        yield server
 
 
 async def post_meta(

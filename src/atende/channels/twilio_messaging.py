@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -33,6 +34,89 @@ INBOUND_STATUSES = frozenset({"received", "receiving"})
 # Twilio's own statuses in the order Atende keeps (see conversations.status).
 STATUS_NAMES = {"canceled": "failed", "scheduled": "queued"}
 RETRYABLE_CODES = frozenset({"20429", "63018", "20500", "20503"})
+MB = 1024 * 1024
+# Twilio's own error codes for the same refusals, so the agent reads the same words either way.
+TOO_MANY_MEDIA = "21623"
+MEDIA_TOO_LARGE = "11751"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaLimit:
+    """What Twilio takes in one outbound message on a channel (its Messages API docs and
+    errors 21623 and 11751): how many media, their total size, and images' own size."""
+
+    name: str
+    max_count: int
+    max_total_bytes: int
+    max_image_bytes: int | None = None
+
+
+MEDIA_LIMITS = {
+    "sms": MediaLimit("MMS through Twilio", 10, 5 * MB),
+    "whatsapp": MediaLimit("WhatsApp through Twilio", 1, 16 * MB, max_image_bytes=5 * MB),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMedia:
+    """One media of an outbound message; its type and size when Atende holds the file (an
+    agent's attachment), None for a link Twilio will fetch itself."""
+
+    mime_type: str | None = None
+    size: int | None = None
+
+
+class MediaLimitError(ValueError):
+    """A message Twilio would refuse for its media; `code` is Twilio's code for it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def check_media(channel: str, media: Sequence[OutboundMedia]) -> None:
+    """Refuse, before Twilio sees it, a message over the channel's media limits; sizes are
+    checked where known (links are checked by Twilio when it fetches them)."""
+    limit = MEDIA_LIMITS.get(channel)
+    if limit is None or not media:
+        return
+    if len(media) > limit.max_count:
+        raise MediaLimitError(
+            TOO_MANY_MEDIA,
+            f"{limit.name} takes at most {limit.max_count} media per message; "
+            f"this one has {len(media)}",
+        )
+    for item in media:
+        size = item.size or 0
+        image = (item.mime_type or "").startswith("image/")
+        if image and limit.max_image_bytes and size > limit.max_image_bytes:
+            raise MediaLimitError(
+                MEDIA_TOO_LARGE,
+                f"{limit.name} takes images of at most {limit.max_image_bytes // MB} MB; "
+                f"this one has {size / MB:.1f} MB",
+            )
+    total = sum(item.size or 0 for item in media)
+    if total > limit.max_total_bytes:
+        raise MediaLimitError(
+            MEDIA_TOO_LARGE,
+            f"{limit.name} takes at most {limit.max_total_bytes // MB} MB of media per "
+            f"message; this one has {total / MB:.1f} MB",
+        )
+
+
+def media_of(content: Mapping[str, Any]) -> list[OutboundMedia]:
+    """The media of a stored outbound message: several links (`links`), or one (`link`)
+    with the type and size of the file when it is an agent's attachment."""
+    links = content.get("links")
+    if isinstance(links, list) and links:
+        return [OutboundMedia() for _ in links]
+    if not content.get("link"):
+        return []
+    size = content.get("size")
+    mime = content.get("mime_type")
+    return [
+        OutboundMedia(str(mime) if mime else None, int(size) if isinstance(size, int) else None)
+    ]
 
 
 class TwilioMessagingConnector:
@@ -97,7 +181,7 @@ class TwilioMessagingConnector:
     async def send(
         self,
         client: httpx.AsyncClient,
-        form: Mapping[str, str],
+        form: Mapping[str, str | list[str]],
     ) -> str:
         """Create a Message; returns its SID (SM…/MM…) or raises ProviderError."""
         url = f"{self.api_base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
@@ -139,10 +223,15 @@ def outbound_form(
     text: str | None,
     content: Mapping[str, Any],
     status_callback: str | None,
-) -> dict[str, str]:
-    """The Messages API form for a stored outbound message (text, media link or template)."""
+) -> dict[str, str | list[str]]:
+    """The Messages API form for a stored outbound message (text, media links or template).
+    A message over Twilio's media limits fails here, in words, without a request."""
+    try:
+        check_media(channel, media_of(content))
+    except MediaLimitError as error:
+        raise ProviderError(error.code, describe(error.code, str(error))) from error
     prefix = WHATSAPP_PREFIX if channel == "whatsapp" else ""
-    form: dict[str, str] = {"To": f"{prefix}{to}", "From": f"{prefix}{sender}"}
+    form: dict[str, str | list[str]] = {"To": f"{prefix}{to}", "From": f"{prefix}{sender}"}
     if content.get("content_sid"):
         form["ContentSid"] = str(content["content_sid"])
         variables = content.get("content_variables") or {}
@@ -150,7 +239,10 @@ def outbound_form(
             form["ContentVariables"] = json.dumps(variables, ensure_ascii=False)
     elif text:
         form["Body"] = text
-    if content.get("link"):
+    links = content.get("links")
+    if isinstance(links, list) and links:
+        form["MediaUrl"] = [str(link) for link in links]
+    elif content.get("link"):
         form["MediaUrl"] = str(content["link"])
     if status_callback:
         form["StatusCallback"] = status_callback

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 _WORDS = {
+    "11751": (
+        "As mídias passam do limite de tamanho da Twilio: 5 MB por MMS, 16 MB por WhatsApp "
+        "(imagens, 5 MB)."
+    ),
     "20003": "As credenciais da Twilio não foram aceitas; avise o administrador.",
     "20429": "Muitas requisições à Twilio; a mensagem será reenviada.",
     "21211": "O número do cliente não é válido.",
@@ -10,6 +14,7 @@ _WORDS = {
     "21610": "O cliente pediu para não receber mensagens (respondeu STOP).",
     "21614": "O número do cliente não recebe SMS.",
     "21617": "O texto ficou longo demais.",
+    "21623": "Mídias demais na mensagem: a Twilio envia até 10 por MMS e 1 por WhatsApp.",
     "30003": "O aparelho do cliente está inacessível.",
     "30005": "O número do cliente não existe.",
     "30006": "A operadora não entrega neste número.",

@@ -9,13 +9,77 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from atende.conversations.items import InboundMessage
 
 PROVIDER = "webchat"
 BUSINESS_ADDRESS = "webchat"
 MAX_TEXT = 4096
+ORIGINS_SETTING = "ATENDE_WEBCHAT_ORIGINS"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(value: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a browser origin such as `https://www.example.com.br`; None for
+    anything else (a path, a query, "null" from a sandboxed frame or a file)."""
+    try:
+        parts = urlsplit(value.strip().lower())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return None
+    return parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme]
+
+
+class OriginPolicy:
+    """Which sites may embed the widget: a browser names the page's origin in the WebSocket
+    handshake (`Origin`), and another site must not open chats in the company's name.
+
+    An empty list admits every site (a fresh install must be usable), as before the setting
+    existed. Atende's own origin (`public_url`) is always admitted. `https://*.example.com`
+    admits the subdomains of example.com (not example.com itself). A client that sends no
+    `Origin` is not a browser, and a non-browser can claim any origin: it is let through."""
+
+    def __init__(self, allowed: Iterable[str], own: str) -> None:
+        self.exact: set[tuple[str, str, int]] = set()
+        self.suffixes: set[tuple[str, str, int]] = set()
+        for entry in allowed:
+            wildcard = "://*." in entry
+            parsed = _origin(entry.replace("://*.", "://", 1) if wildcard else entry)
+            if parsed is None:
+                raise ValueError(
+                    f"{ORIGINS_SETTING}: {entry!r} is not an origin; write scheme://host[:port] "
+                    "without a path, e.g. https://www.example.com.br or https://*.example.com.br"
+                )
+            if wildcard:
+                scheme, host, port = parsed
+                self.suffixes.add((scheme, "." + host, port))
+            else:
+                self.exact.add(parsed)
+        self.open = not (self.exact or self.suffixes)
+        own_parts = urlsplit(own)
+        own_origin = _origin(f"{own_parts.scheme}://{own_parts.netloc}")
+        if own_origin is not None:
+            self.exact.add(own_origin)
+
+    def allows(self, origin: str | None) -> bool:
+        if self.open or origin is None:
+            return True
+        parsed = _origin(origin)
+        if parsed is None:
+            return False
+        if parsed in self.exact:
+            return True
+        scheme, host, port = parsed
+        return any(
+            scheme == s and port == p and host.endswith(suffix) for s, suffix, p in self.suffixes
+        )
 
 
 class WebchatConnector:

@@ -10,6 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.auth.models import Role
 from atende.auth.principal import Principal
+from atende.channels.twilio_messaging import (
+    MEDIA_TOO_LARGE,
+    MediaLimitError,
+    OutboundMedia,
+    check_media,
+    media_of,
+)
 from atende.conversations import window
 from atende.conversations.models import Conversation, Message
 from atende.conversations.repository import ConversationRepository
@@ -51,6 +58,7 @@ class Desk:
         else:
             await self._within_window(conversation)
             draft = _draft(request)
+            _within_media_limits(conversation, media_of(draft.content))
         return await self._queue(conversation, draft)
 
     async def attach(
@@ -72,6 +80,7 @@ class Desk:
         }
         if attachment.kind == "document":
             content["filename"] = attachment.filename
+        _within_media_limits(conversation, media_of(content))
         draft = Draft(attachment.kind, caption or None, content)
         return await self._queue(conversation, draft, media.sid)
 
@@ -117,10 +126,26 @@ def _require_open(conversation: Conversation) -> None:
         raise Problem(409, "Conversation closed", "this conversation was already wrapped up")
 
 
+def _within_media_limits(conversation: Conversation, media: list[OutboundMedia]) -> None:
+    """Twilio's limits for its channel; Meta's Cloud API sends one media per message."""
+    if conversation.provider == "twilio":
+        try:
+            check_media(conversation.channel, media)
+        except MediaLimitError as error:
+            status = 413 if error.code == MEDIA_TOO_LARGE else 422
+            raise Problem(status, "Over the channel's media limits", str(error)) from error
+    elif len(media) > 1:
+        detail = f"WhatsApp takes one media per message; this one has {len(media)}"
+        raise Problem(422, "Over the channel's media limits", detail)
+
+
 def _draft(request: SendMessage) -> Draft:
     if request.type == "text":
         return Draft("text", request.text)
-    content: dict[str, Any] = {"link": str(request.link)}
+    links = request.media_links
+    content: dict[str, Any] = {"link": links[0]}
+    if len(links) > 1:
+        content["links"] = links
     if request.filename:
         content["filename"] = request.filename
     return Draft(request.type, request.text, content)

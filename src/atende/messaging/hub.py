@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from atende.channels.twilio_messaging import TwilioMessagingConnector, outbound_form
-from atende.channels.webchat import WebchatConnector
+from atende.channels.webchat import OriginPolicy, WebchatConnector
 from atende.channels.whatsapp_cloud import WhatsAppCloudConnector
 from atende.channels.whatsapp_cloud_payloads import graph_payload
 from atende.conversations.items import FetchedMedia, InboundMessage, ProviderError
@@ -31,7 +31,7 @@ from atende.messaging.bot_flow import chat_flow
 from atende.messaging.inbound import InboundProcessor, InboundWriter
 from atende.messaging.media import MediaFetcher
 from atende.messaging.outbound import Claimed, OutboundDispatcher
-from atende.messaging.rate_limit import RateLimiter
+from atende.messaging.rate_limit import limiter_for
 from atende.messaging.routing import ConversationRouter, TaskGateway
 from atende.runtime import Runtime
 
@@ -62,7 +62,10 @@ class MessagingHub:
             api_base=settings.twilio_api_base,
         )
         self.webchat = WebchatConnector(settings.secret_key)
-        self.limiter = RateLimiter()
+        # Built here so a bad ATENDE_WEBCHAT_ORIGINS stops the node at start with its reason.
+        self.webchat_origins = OriginPolicy(settings.webchat_origins, settings.public_url)
+        # `events` sets up before `messaging` (the app factory goes in name order).
+        self.limiter = limiter_for(runtime.services.get("redis"))
         self.router = ConversationRouter(gateway, settings.default_workflow_sid)
         self.bot = ChatBot(chat_flow(), FlowRunner())
         # Taken by this node's webhook writer and inbound processor in turn (FIFO), so on

@@ -9,12 +9,18 @@ from pydantic import BaseModel, Field, HttpUrl, model_validator
 MessageKind = Literal["text", "image", "audio", "video", "document", "sticker", "template"]
 
 
+# Twilio's MMS takes up to 10; more is refused with words naming the channel's limit.
+MAX_LINKS = 20
+
+
 class SendMessage(BaseModel):
-    """Text, a media link (with an optional caption in `text`) or an approved template."""
+    """Text, a media link (with an optional caption in `text`) or an approved template.
+    `links` sends several media in one message where the channel takes them (MMS)."""
 
     type: MessageKind = "text"
     text: str | None = Field(default=None, max_length=4096)
     link: HttpUrl | None = None
+    links: list[HttpUrl] = Field(default_factory=list, max_length=MAX_LINKS)
     filename: str | None = Field(default=None, max_length=255)
     template: str | None = Field(default=None, max_length=512)
     language: str = Field(default="pt_BR", max_length=15)
@@ -26,9 +32,13 @@ class SendMessage(BaseModel):
             raise ValueError("text: a text message needs text")
         if self.type == "template" and not self.template:
             raise ValueError("template: name the approved template to send")
-        if self.type not in ("text", "template") and self.link is None:
+        if self.type not in ("text", "template") and not self.media_links:
             raise ValueError("link: a media message needs the media's URL")
         return self
+
+    @property
+    def media_links(self) -> list[str]:
+        return [str(link) for link in ([self.link] if self.link else []) + self.links]
 
 
 class Transfer(BaseModel):

@@ -32,6 +32,7 @@
         assigned: "An agent joined the conversation.",
         closed: "Conversation closed.",
         offline: "Reconnecting…",
+        unavailable: "The chat is not available on this site.",
         close: "Close"
       }
     : {
@@ -44,6 +45,7 @@
         assigned: "Um atendente entrou na conversa.",
         closed: "Conversa encerrada.",
         offline: "Reconectando…",
+        unavailable: "O chat não está disponível neste site.",
         close: "Fechar"
       };
 
@@ -274,7 +276,14 @@
         showIdle();
       }
     });
-    socket.addEventListener("close", function () {
+    socket.addEventListener("close", function (event) {
+      if (event.code === 1008) {
+        // This site is not among those allowed to embed the chat: retrying cannot help.
+        status.textContent = words.unavailable;
+        startButton.hidden = true;
+        form.hidden = true;
+        return;
+      }
       status.textContent = words.offline;
       window.setTimeout(connect, retryDelay);
       retryDelay = Math.min(retryDelay * 2, 10000);
