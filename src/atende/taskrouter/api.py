@@ -16,6 +16,7 @@ from atende.taskrouter.assignment_callback import (
 )
 from atende.taskrouter.routing_manager import RoutingManager
 from atende.taskrouter.service_base import MANAGER_KEY
+from atende.taskrouter.task_creation import CREATIONS_KEY, TaskCreations
 from atende.taskrouter.web import (
     routes_activities,
     routes_events,
@@ -60,6 +61,7 @@ def setup(runtime: Runtime) -> None:
     manager = RoutingManager(runtime)
     manager.after_command.append(queue_assignment_callbacks)
     runtime.services[MANAGER_KEY] = manager
+    runtime.services[CREATIONS_KEY] = TaskCreations(runtime, manager)
 
     async def start() -> None:
         outbox = runtime.services.get("outbox")

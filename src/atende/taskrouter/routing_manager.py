@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import event as sa_event
@@ -143,6 +143,30 @@ class RoutingManager:
         session.info.setdefault(_DIRTY, set()).add(workspace_sid)
         await self._write(session, state, events, actor, attribute_texts)
         return events
+
+    async def execute_each(
+        self,
+        session: AsyncSession,
+        workspace_sid: str,
+        actions: Sequence[Action],
+        *,
+        refusals: tuple[type[Exception], ...],
+        actor: Actor = SYSTEM,
+        attribute_texts: Mapping[str, str] | None = None,
+    ) -> list[list[RoutingEvent] | Exception]:
+        """Several commands in one write: each action's events, or the refusal it raised (one
+        of `refusals`, which must leave the engine unchanged). Anything else propagates."""
+        state = await self.workspace(session, workspace_sid)
+        outcomes: list[list[RoutingEvent] | Exception] = []
+        for action in actions:
+            try:
+                outcomes.append(action(state.engine))
+            except refusals as refusal:
+                outcomes.append(refusal)
+        session.info.setdefault(_DIRTY, set()).add(workspace_sid)
+        events = [event for outcome in outcomes if isinstance(outcome, list) for event in outcome]
+        await self._write(session, state, events, actor, attribute_texts)
+        return outcomes
 
     async def _write(
         self,
@@ -310,14 +334,18 @@ class RoutingManager:
         """The background job: while this node holds the timers lease, sleep until the
         earliest deadline, advance, repeat."""
         lease = nodes.TimersLease(self.runtime.engine)
+        caught_up = -SHARED_POLL
         try:
             while True:
                 if not await lease.held():
                     await asyncio.sleep(LEASE_RETRY)
                     continue
-                if lease.shared:
-                    # Other nodes change workspaces too: catch up with them before sleeping.
+                if lease.shared and time.monotonic() - caught_up >= SHARED_POLL:
+                    # Other nodes change workspaces too: catch up with them, once a poll period.
+                    # Not on every wake: this node's own commits wake the job, and catching up
+                    # locks every workspace, which doubled the statements of each command.
                     await self.load_all()
+                    caught_up = time.monotonic()
                 self._wake.clear()
                 await self._reload_dropped()
                 await self.advance_due()

@@ -13,8 +13,9 @@ from atende.routing.model import WORKFLOW_PREFIX, TaskStatus
 from atende.sids import new_sid
 from atende.taskrouter import models
 from atende.taskrouter.errors import invalid, missing, not_found
-from atende.taskrouter.persistence import new_task_row, to_epoch
+from atende.taskrouter.persistence import to_epoch
 from atende.taskrouter.service_base import ServiceBase
+from atende.taskrouter.task_creation import NewTask
 from atende.taskrouter.worker_service import Attributes, attributes_pair, check_version
 
 VOICE_INSTRUCTIONS = ("dequeue", "call", "redirect", "conference", "supervise")
@@ -51,40 +52,62 @@ class TaskCommands(ServiceBase):
         ignore_capacity: bool | None = None,
         task_queue_sid: str | None = None,
     ) -> models.Task:
-        """Create a task and route it at once; returns its row (reserved already, if a worker
-        was free). A workflow SID as ``routing_target`` stands for ``WorkflowSid``; a worker or
-        queue SID routes the task straight there, inside its workflow."""
-        state = await self.routing(workspace_sid)
-        if workflow_sid is None and routing_target and routing_target.startswith(WORKFLOW_PREFIX):
-            workflow_sid = routing_target
-        workflow = workflow_sid or await self._default_workflow(workspace_sid)
-        if workflow not in state.engine.workflows:
-            raise invalid("WorkflowSid", f"no workflow {workflow} in this workspace")
-        if task_channel not in state.engine.task_channels and not any(
-            channel.unique_name == task_channel for channel in state.engine.task_channels.values()
-        ):
-            raise invalid("TaskChannel", f"no task channel {task_channel!r} in this workspace")
-        text, parsed = attributes_pair(attributes if attributes is not None else "{}")
-        sid = new_sid("WT")
-        start = None if virtual_start_time is None else to_epoch(virtual_start_time)
+        """Create a task and route it at once, in the caller's transaction; returns its row
+        (reserved already, if a worker was free)."""
+        new = await self.new_task(
+            workspace_sid,
+            workflow_sid,
+            attributes,
+            task_channel,
+            priority,
+            timeout,
+            virtual_start_time=virtual_start_time,
+            routing_target=routing_target,
+            ignore_capacity=ignore_capacity,
+            task_queue_sid=task_queue_sid,
+        )
         await self.execute(
             workspace_sid,
-            lambda engine: engine.create_task(
-                sid=sid,
-                workflow_sid=workflow,
-                attributes=parsed,
-                priority=priority,
-                task_channel=task_channel,
-                timeout=timeout,
-                virtual_start_time=start,
-                routing_target=routing_target,
-                ignore_capacity=ignore_capacity,
-                task_queue_sid=task_queue_sid,
-            ),
-            parameter=_create_parameter(priority, routing_target, ignore_capacity, task_queue_sid),
-            attribute_texts={sid: text},
+            new.apply,
+            parameter=new.parameter,
+            attribute_texts={new.sid: new.attributes},
         )
-        return new_task_row(workspace_sid, state.engine.tasks[sid], text)
+        return new.row((await self.routing(workspace_sid)).engine)
+
+    async def new_task(
+        self,
+        workspace_sid: str,
+        workflow_sid: str | None,
+        attributes: Attributes | None = None,
+        task_channel: str = "default",
+        priority: int | None = None,
+        timeout: int | None = None,
+        *,
+        virtual_start_time: datetime | None = None,
+        routing_target: str | None = None,
+        ignore_capacity: bool | None = None,
+        task_queue_sid: str | None = None,
+    ) -> NewTask:
+        """What a creation needs before the workspace is locked. A workflow SID as
+        ``routing_target`` stands for ``WorkflowSid``; a worker or queue SID routes the task
+        straight there, inside its workflow."""
+        if workflow_sid is None and routing_target and routing_target.startswith(WORKFLOW_PREFIX):
+            workflow_sid = routing_target
+        text, parsed = attributes_pair(attributes if attributes is not None else "{}")
+        return NewTask(
+            workspace_sid=workspace_sid,
+            sid=new_sid("WT"),
+            workflow_sid=workflow_sid or await self._default_workflow(workspace_sid),
+            attributes=text,
+            parsed=parsed,
+            task_channel=task_channel,
+            priority=priority,
+            timeout=timeout,
+            start=None if virtual_start_time is None else to_epoch(virtual_start_time),
+            routing_target=routing_target,
+            ignore_capacity=ignore_capacity,
+            task_queue_sid=task_queue_sid,
+        )
 
     async def update_task(
         self,
@@ -274,22 +297,6 @@ class TaskCommands(ServiceBase):
                 lambda engine: engine.set_worker_activity(worker, activity),
                 parameter="WorkerActivitySid",
             )
-
-
-def _create_parameter(
-    priority: int | None,
-    routing_target: str | None,
-    ignore_capacity: bool | None,
-    task_queue_sid: str | None,
-) -> str:
-    """The parameter a refused task creation names: the routing core checks them together."""
-    if routing_target is not None:
-        return "RoutingTarget"
-    if ignore_capacity is not None:
-        return "IgnoreCapacity"
-    if task_queue_sid is not None:
-        return "TaskQueueSid"
-    return "Priority" if priority is not None else "Timeout"
 
 
 def _update_parameter(assignment_status: str | None, task_channel: str | None) -> str:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from atende.routing.expression import ExpressionError, compile_expression
 from atende.routing.model import QUEUE_PREFIX, WORKER_PREFIX
 from atende.taskrouter.errors import invalid
+from atende.taskrouter.task_creation import task_creations
 from atende.taskrouter.web.context import TaskRouter, created, no_content, respond
 from atende.taskrouter.web.paging import page_body, page_request
 from atende.taskrouter.web.params import Params
@@ -102,7 +103,7 @@ async def create_task(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
             "names the queue of a task routed to a worker; to route a task straight to a queue,"
             " give the queue's SID as RoutingTarget",
         )
-    row = await tr.service.create_task(
+    new = await tr.service.new_task(
         workspace_sid,
         form.text("WorkflowSid"),
         form.text("Attributes"),
@@ -114,6 +115,8 @@ async def create_task(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
         ignore_capacity=ignore_capacity,
         task_queue_sid=task_queue_sid,
     )
+    # Shares a transaction with the creates arriving meanwhile (group commit).
+    row = await task_creations(tr.service.runtime).create(new, tr.service.actor)
     return created(task_json(row, tr.urls, await tr.names(workspace_sid)), row.version)
 
 
