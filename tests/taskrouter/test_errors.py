@@ -128,6 +128,24 @@ async def test_bad_enum_and_number_values_are_named(tr: httpx.AsyncClient) -> No
     assert "AssignmentStatus" in _error(listed, 400, 20001)
 
 
+async def test_callback_addresses_must_be_http_urls(tr: httpx.AsyncClient) -> None:
+    center = await build_center(tr)
+    workflow = f"{center.base}/Workflows/{center.workflow}"
+    bad = [
+        (workflow, "AssignmentCallbackUrl", "example.com/assign"),
+        (workflow, "FallbackAssignmentCallbackUrl", "ftp://example.com/fallback"),
+        (center.base, "EventCallbackUrl", "https://"),
+    ]
+    for path, parameter, value in bad:
+        message = _error(await tr.post(path, data={parameter: value}), 400, 20001)
+        assert parameter in message and value in message
+    fine = "https://crm.example.com/taskrouter/fallback"
+    saved = await ok(await tr.post(workflow, data={"FallbackAssignmentCallbackUrl": fine}))
+    assert saved["fallback_assignment_callback_url"] == fine
+    cleared = await ok(await tr.post(workflow, data={"FallbackAssignmentCallbackUrl": ""}))
+    assert not cleared["fallback_assignment_callback_url"]
+
+
 async def test_a_second_accept_is_a_conflict_and_status_rules_hold(tr: httpx.AsyncClient) -> None:
     center = await build_center(tr)
     await center.worker("ana")

@@ -10,12 +10,14 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.datastructures import ImmutableMultiDict, QueryParams
 from starlette.requests import Request
 
 from atende.taskrouter.errors import invalid, missing
 
+MAX_URL_LENGTH = 2048
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
@@ -55,6 +57,17 @@ class Params:
         if max_length and len(value) > max_length:
             raise invalid(name, f"must be at most {max_length} characters long")
         return value
+
+    def url(self, name: str) -> str | None:
+        """A callback address: absolute http(s), or empty to clear it. Checked when given, so
+        a typo surfaces here instead of as callbacks failing later, unseen."""
+        value = self.text(name, max_length=MAX_URL_LENGTH)
+        if not value:
+            return value
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise invalid(name, f"{value!r} is not an absolute http or https URL")
+        return value.strip()
 
     def required_text(self, name: str, *, max_length: int = 0) -> str:
         value = self.text(name, required=True, max_length=max_length)

@@ -33,8 +33,8 @@ async def create_workflow(tr: TaskRouter, workspace_sid: str) -> JSONResponse:
         workspace_sid,
         form.required_text("FriendlyName", max_length=64),
         form.required_text("Configuration"),
-        assignment_callback_url=form.text("AssignmentCallbackUrl"),
-        fallback_assignment_callback_url=form.text("FallbackAssignmentCallbackUrl"),
+        assignment_callback_url=form.url("AssignmentCallbackUrl"),
+        fallback_assignment_callback_url=form.url("FallbackAssignmentCallbackUrl"),
         task_reservation_timeout=form.integer(
             "TaskReservationTimeout", minimum=1, maximum=MAX_RESERVATION_TIMEOUT
         ),
@@ -60,8 +60,8 @@ async def update_workflow(tr: TaskRouter, workspace_sid: str, sid: str) -> JSONR
         sid,
         friendly_name=form.text("FriendlyName", max_length=64),
         configuration=form.text("Configuration"),
-        assignment_callback_url=form.text("AssignmentCallbackUrl"),
-        fallback_assignment_callback_url=form.text("FallbackAssignmentCallbackUrl"),
+        assignment_callback_url=form.url("AssignmentCallbackUrl"),
+        fallback_assignment_callback_url=form.url("FallbackAssignmentCallbackUrl"),
         task_reservation_timeout=form.integer(
             "TaskReservationTimeout", minimum=1, maximum=MAX_RESERVATION_TIMEOUT
         ),

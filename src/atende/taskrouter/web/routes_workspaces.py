@@ -30,7 +30,7 @@ async def create_workspace(tr: TaskRouter) -> JSONResponse:
     row = await tr.service.create_workspace(
         tr.account_sid,
         form.required_text("FriendlyName", max_length=64),
-        event_callback_url=form.text("EventCallbackUrl"),
+        event_callback_url=form.url("EventCallbackUrl"),
         events_filter=form.text("EventsFilter"),
         multi_task_enabled=form.boolean("MultiTaskEnabled"),
         template=form.text("Template"),
@@ -52,7 +52,7 @@ async def update_workspace(tr: TaskRouter, sid: str) -> JSONResponse:
     form = await tr.body()
     changes = WorkspaceChanges(
         friendly_name=form.text("FriendlyName", max_length=64),
-        event_callback_url=form.text("EventCallbackUrl"),
+        event_callback_url=form.url("EventCallbackUrl"),
         events_filter=form.text("EventsFilter"),
         default_activity_sid=form.sid("DefaultActivitySid", "WA"),
         timeout_activity_sid=form.sid("TimeoutActivitySid", "WA"),
