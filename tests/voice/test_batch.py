@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 
 import httpx
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atende.voice.batch import Job, WebhookBatcher
+from atende.config import Settings
+from atende.voice.batch import Job, WebhookBatcher, batcher
 from atende.voice.models import VoiceWebhook
 from atende.voice.repository import VoiceRepository
-from tests.voice.carrier import COMPANY_NUMBER, signed_headers
-from tests.voice.conftest import ContactCenter
+from tests.support.waiting import eventually
+from tests.voice.carrier import COMPANY_NUMBER, Carrier, signed_headers
+from tests.voice.conftest import ContactCenter, queued_caller
 
 INBOUND = "http://testserver/webhooks/twilio/voice"
 
@@ -100,3 +104,68 @@ async def test_a_lone_webhook_is_written_at_once(center: ContactCenter) -> None:
 
     assert await asyncio.wait_for(batcher.run(job), 10) == "ok"
     assert await _stored(center) == ["alone"]
+
+
+async def _lock_waits(center: ContactCenter) -> int:
+    """Sessions of this database waiting for a lock, as PostgreSQL reports them."""
+    async with center.runtime.sessions() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+        return int(waiting or 0)
+
+
+async def test_postgresql_a_batch_never_waits_for_a_call_while_holding_the_routing_lock(
+    center: ContactCenter, carrier: Carrier, settings: Settings
+) -> None:
+    """A desk control holds a waiting call and then needs the workspace's routing lock, while a
+    batch of webhooks has one that takes that lock (a menu answer queueing another call) and,
+    after it, one for the control's call (its caller hangs up). The batch must not wait for the
+    call while holding the routing lock (a wait PostgreSQL cannot see through, half of it being
+    an asyncio lock): it gives the busy webhook to the next transaction. Every webhook is
+    answered, the control goes through, and the hang-up ends the call once the control is
+    done."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL only")
+    held = await queued_caller(carrier)  # the desk control's call
+    blocker = await queued_caller(carrier)  # keeps the first batch busy meanwhile
+    choosing = await carrier.dial_in(from_="+5511933330000")  # at the menu
+    calls = {call.customer_call_sid: call for call in await center.calls()}
+    held_call, blocker_call = calls[held.call_sid], calls[blocker.call_sid]
+    webhooks = batcher(center.runtime)
+
+    async def queued_webhooks() -> int:
+        return webhooks.waiting
+
+    async with center.runtime.sessions() as blocking, center.runtime.sessions() as desk:
+        await VoiceRepository(blocking).call(blocker_call.sid, lock=True)
+        first = asyncio.create_task(blocker.hang_up())  # a batch alone, waiting for the call
+        await eventually(lambda: _lock_waits(center), lambda n: n == 1)
+        queueing = asyncio.create_task(choosing.press("7"))  # takes the routing lock
+        await eventually(queued_webhooks, lambda n: n == 1)
+        hanging_up = asyncio.create_task(held.hang_up())  # the desk's call
+        await eventually(queued_webhooks, lambda n: n == 2)
+        call = await VoiceRepository(desk).call(held_call.sid, lock=True)
+        assert call is not None and call.task_sid is not None
+        await blocking.commit()  # the next batch: the menu answer, then the hang-up
+        assert (await asyncio.wait_for(first, 20)).status_code == 200
+        await eventually(lambda: _lock_waits(center), lambda n: n == 1)
+        routing = center.runtime.services["voice.routing"](desk, center.runtime)
+        attributes = {**call.attributes, "nota": "cliente VIP"}
+        await asyncio.wait_for(
+            routing.update_attributes(center.workspace_sid, call.task_sid, attributes), 20
+        )
+        await desk.commit()
+    await asyncio.wait_for(queueing, 20)
+    assert choosing.gather() is not None  # the callback offer, after the hand-off
+    assert (await asyncio.wait_for(hanging_up, 20)).status_code == 200
+    ended = await center.call(held_call.sid)
+    assert ended.stage == "ended" and ended.abandoned
+    task = await center.task(ended.task_sid or "")
+    assert task.assignment_status == "canceled"
+    assert json.loads(task.attributes)["nota"] == "cliente VIP"
+    stages = {call.customer_number: call.stage for call in await center.calls()}
+    assert stages["+5511933330000"] == "queued"

@@ -5,11 +5,26 @@ Voice's writers take turns (on SQLite one writer at a time, see `atende.voice.wr
 PostgreSQL the workspace's routing lock serialises task creation anyway), so under load a
 webhook mostly waits for the ones ahead of it. Instead of each paying a transaction of its own
 (connection, BEGIN, the routing lock, COMMIT, the after-commit fan-out), the webhooks queued
-meanwhile run one after the other in a single transaction (their call events recorded together
-at the end), and each request answers once that transaction has committed: still durable before
-acknowledged. When one of them fails the
+meanwhile run one after the other in a single transaction (their protocol numbers reserved
+together first; their new calls, legs, replies, protocol rows and call events each written in
+one statement, before a webhook that may read them and at the end), and each request answers once
+that transaction has committed: still durable before acknowledged. When one of them fails the
 transaction is rolled back and each is run again alone, so a bad webhook never takes the
-others down with it. No timer is involved: a lone webhook is written at once."""
+others down with it. No timer is involved: a lone webhook is written at once.
+
+Locks, on PostgreSQL. A batch holds what its earlier webhooks took (calls' rows, a workspace's
+routing lock, partly an asyncio lock PostgreSQL cannot see) while it runs the next one, so it
+must never wait for a lock there: a desk control holding a call and waiting for the routing
+lock would wait for it forever. The order is fixed instead:
+1. the protocol counter, first of all and only then (`atende.voice.protocols`);
+2. the first webhook's call, waiting if need be: the batch holds nothing anybody waits on yet;
+3. every later webhook's call without waiting (`FOR UPDATE NOWAIT`, see
+   `VoiceRepository.call`). A call that is busy ends the attempt: the transaction is rolled
+   back, the webhooks before it are written again without it, and it heads the next batch,
+   where it is first and may wait.
+A call's legs and recordings are written only once its row is held, and a workspace's routing
+lock is only waited for by holders of calls, never the other way round, so no cycle can form.
+(Two nodes' batches only meet on rows and advisory locks, which PostgreSQL sees and breaks.)"""
 
 from __future__ import annotations
 
@@ -18,10 +33,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.runtime import Runtime
+from atende.voice import protocols
 from atende.voice.events import defer_events, record_deferred
+from atende.voice.repository import NO_WAITING, hold_rows, write_held
 from atende.voice.writer import writing
 
 log = logging.getLogger(__name__)
@@ -32,10 +50,26 @@ MAX_BATCH = 64
 
 Job = Callable[[AsyncSession], Awaitable[str]]
 
+LOCK_NOT_AVAILABLE = "55P03"
+"""PostgreSQL's SQLSTATE for a NOWAIT lock that was taken."""
+
+
+class _CallBusy(Exception):
+    """The webhook at `index` found its call locked by another transaction."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"webhook {index} of the batch found its call busy")
+        self.index = index
+
+
+def _lock_not_available(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
 
 @dataclass
 class _Pending:
     job: Job
+    new_call: bool
     reply: asyncio.Future[str] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -56,9 +90,15 @@ class WebhookBatcher:
         self._queue: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def run(self, job: Job) -> str:
-        """`job`'s reply, once the transaction it ran in has committed."""
-        pending = _Pending(job)
+    @property
+    def waiting(self) -> int:
+        """Webhooks queued for the next transaction."""
+        return len(self._queue)
+
+    async def run(self, job: Job, new_call: bool = False) -> str:
+        """`job`'s reply, once the transaction it ran in has committed. A `new_call` (Twilio's
+        first webhook of a call) gets a protocol number and reads nothing held back."""
+        pending = _Pending(job, new_call)
         self._queue.append(pending)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="voice.webhook-batches")
@@ -78,7 +118,11 @@ class WebhookBatcher:
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:
-            replies = await self._transaction([pending.job for pending in batch])
+            replies = await self._transaction(batch)
+        except _CallBusy as busy:
+            self._queue[:0] = batch[busy.index :]
+            await self._write(batch[: busy.index])
+            return
         except Exception as error:
             if len(batch) == 1:
                 batch[0].settle(error=error)
@@ -90,17 +134,31 @@ class WebhookBatcher:
         for pending, reply in zip(batch, replies, strict=True):
             pending.settle(reply)
 
-    async def _transaction(self, jobs: list[Job]) -> list[str]:
+    async def _transaction(self, batch: list[_Pending]) -> list[str]:
         replies = []
         async with writing(self.runtime), self.runtime.sessions() as session:
+            numbers = sum(pending.new_call for pending in batch)
+            if numbers:
+                await protocols.reserve(session, numbers)
             defer_events(session)
-            for job in jobs:
-                replies.append(await job(session))
-                # Each webhook starts with an empty identity map, as in a transaction of its
-                # own: the ORM's work per statement (flush, update synchronisation) grows with
-                # it, and would grow with the batch.
-                await session.flush()
+            hold_rows(session)
+            for index, pending in enumerate(batch):
+                if not pending.new_call:
+                    await write_held(session)  # it may read them
+                try:
+                    replies.append(await pending.job(session))
+                    # Each webhook starts with an empty identity map, as in a transaction of
+                    # its own: the ORM's work per statement (flush, update synchronisation)
+                    # grows with it, and would grow with the batch.
+                    await session.flush()
+                except DBAPIError as error:
+                    if index and _lock_not_available(error):
+                        raise _CallBusy(index) from error
+                    raise
                 session.expunge_all()
+                session.info[NO_WAITING] = True
+            await write_held(session)
+            await protocols.record_issued(session)
             await record_deferred(session)
             await session.commit()
         return replies

@@ -38,11 +38,11 @@ class CallbackService(AssignmentService):
         status = params.get("CallStatus", "")
         if not moves_forward(leg.status, status):
             return
+        call = await self.repo.call(leg.voice_call_sid, lock=True)  # before its leg is written
         leg.status = status
         leg.updated_at = utcnow()
         if status in FINAL_CALL_STATUSES:
             leg.in_conference = False
-        call = await self.repo.call(leg.voice_call_sid, lock=True)
         if call is None:
             return
         await self.adopt_customer_leg(call, leg)
@@ -64,7 +64,7 @@ class CallbackService(AssignmentService):
         role = query.get("role")
         if not voice_call_sid or not role:
             return None
-        call = await self.repo.call(voice_call_sid)
+        call = await self.repo.call(voice_call_sid, lock=True)  # before its leg is written
         if call is None:
             return None
         return await self.repo.ensure_leg(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -17,6 +18,10 @@ from atende.db.base import utcnow
 from atende.desk.models import Disposition
 from atende.taskrouter import models as tr
 from atende.voice.models import Call, CallLeg, Recording, VoiceChannel, VoiceWebhook
+
+NO_WAITING = "voice.no-waiting"
+"""Session flag: this transaction holds locks others may wait on, so it must not wait for a
+call's row (see `atende.voice.batch`)."""
 
 ACTIVE_STAGES = ("ivr", "queued", "callback", "connecting", "connected", "wrapup")
 
@@ -50,6 +55,50 @@ _SET_WEBHOOK_REPLY = (
 )
 
 
+HELD_ROWS = "voice.held-rows"
+
+
+@dataclass
+class HeldRows:
+    """New calls, their legs and the webhooks' replies, held by a batch of webhooks and
+    written together (one statement each) before anything reads them: see `write_held`."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    legs: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    reply_by_key: dict[str, str] = field(default_factory=dict)
+
+
+def hold_rows(session: AsyncSession) -> None:
+    """From now on this session's new calls and webhook replies wait for `write_held`."""
+    session.info[HELD_ROWS] = HeldRows()
+
+
+def held_rows(session: AsyncSession) -> HeldRows | None:
+    found: HeldRows | None = session.info.get(HELD_ROWS)
+    return found
+
+
+async def write_held(session: AsyncSession) -> None:
+    """Write what the session holds: each table's rows in one statement (calls before their
+    legs), and go on holding."""
+    held = held_rows(session)
+    if held is None:
+        return
+    for statement, rows in (
+        (_INSERT_CALL, held.calls),
+        (_INSERT_LEG, held.legs),
+        (_SET_WEBHOOK_REPLY, held.replies),
+    ):
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            by_columns.setdefault(tuple(sorted(row)), []).append(row)
+        for same in by_columns.values():
+            await session.execute(statement, same)
+        rows.clear()
+    held.reply_by_key.clear()
+
+
 class VoiceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -73,10 +122,18 @@ class VoiceRepository:
         return new_id
 
     async def webhook_reply(self, key: str) -> str | None:
+        held = held_rows(self.session)
+        if held is not None and key in held.reply_by_key:
+            return held.reply_by_key[key]
         result = await self.session.execute(_WEBHOOK_REPLY, {"key": key})
         return result.scalar_one_or_none()
 
-    async def set_webhook_reply(self, webhook_id: int, reply: str) -> None:
+    async def set_webhook_reply(self, webhook_id: int, key: str, reply: str) -> None:
+        held = held_rows(self.session)
+        if held is not None:
+            held.replies.append({"webhook_id": webhook_id, "reply": reply})
+            held.reply_by_key[key] = reply
+            return
         await self.session.execute(_SET_WEBHOOK_REPLY, {"webhook_id": webhook_id, "reply": reply})
 
     # ---------------------------------------------------------------- channels
@@ -107,9 +164,12 @@ class VoiceRepository:
     # ------------------------------------------------------------------- calls
 
     async def call(self, sid: str, *, lock: bool = False) -> Call | None:
+        """With `lock`, the call's row is held until the transaction ends (PostgreSQL; SQLite
+        has one writer at a time anyway). A transaction marked NO_WAITING fails at once
+        (SQLSTATE 55P03) instead of waiting for another transaction's hold."""
         query = select(Call).where(Call.sid == sid)
         if lock and self.session.bind.dialect.name == "postgresql":
-            query = query.with_for_update()
+            query = query.with_for_update(nowait=bool(self.session.info.get(NO_WAITING)))
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def call_first(self, sid: str) -> Call | None:
@@ -125,10 +185,17 @@ class VoiceRepository:
         """A new call and its customer leg, written once in their final state by plain INSERTs:
         every arriving call comes this way, and the unit of work's bookkeeping for two new rows
         costs more than the statements (they are not added to the session)."""
-        for row, statement in ((call, _INSERT_CALL), (customer, _INSERT_LEG)):
+        held = held_rows(self.session)
+        for row, statement, kept in (
+            (call, _INSERT_CALL, None if held is None else held.calls),
+            (customer, _INSERT_LEG, None if held is None else held.legs),
+        ):
             state: InstanceState[Any] = inspect(row)
             values = {key: value for key, value in state.dict.items() if key in _COLUMNS}
-            await self.session.execute(statement, values)
+            if kept is not None:
+                kept.append(values)
+            else:
+                await self.session.execute(statement, values)
 
     async def call_by_task(self, task_sid: str) -> Call | None:
         """The call a task (or a transfer's task) belongs to."""

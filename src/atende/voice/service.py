@@ -23,7 +23,6 @@ from atende.channels.twilio_voice_twiml import (
     say_and_hang_up,
     waiting_room,
 )
-from atende.conversations.protocol import issue_protocol
 from atende.db.base import utcnow
 from atende.flows import actions as act
 from atende.flows.default import default_flow
@@ -33,6 +32,7 @@ from atende.flows.model import Flow, HttpLookup
 from atende.flows.runner import FlowRunner, LookupAnswers
 from atende.runtime import Runtime
 from atende.sids import new_sid
+from atende.voice import protocols
 from atende.voice.context import VoiceContext
 from atende.voice.events import emit
 from atende.voice.models import Call, CallLeg, Recording, VoiceChannel
@@ -166,7 +166,7 @@ class VoiceService(VoiceContext):
             created_at=now,
             updated_at=now,
         )
-        call.protocol = await issue_protocol(self.session, "voice", reference=call.sid, at=now)
+        call.protocol = await protocols.issue(self.session, call.sid, now)
         customer = CallLeg(
             call_sid=carrier_sid,
             voice_call_sid=call.sid,

@@ -97,10 +97,12 @@ async def receive(
         service.lookups = lookups
         call = await repo.call(query["call"], lock=True) if query.get("call") else None
         reply = await handler(service, channel, call, given)
-        await repo.set_webhook_reply(stored, reply)
+        await repo.set_webhook_reply(stored, key, reply)
         return reply
 
-    return Response(await batcher(runtime).run(store_and_handle), media_type=TWIML)
+    new_call = kind == "voice" and "CallSid" in params
+    reply = await batcher(runtime).run(store_and_handle, new_call=new_call)
+    return Response(reply, media_type=TWIML)
 
 
 def _prefixed(query: Mapping[str, str]) -> dict[str, str]:
