@@ -45,11 +45,15 @@ def _lock_key(workspace_sid: str) -> int:
     return int.from_bytes(hashlib.sha256(workspace_sid.encode()).digest()[:8], "big", signed=True)
 
 
-async def lock_workspace(session: AsyncSession, workspace_sid: str) -> None:
-    """Held until the transaction ends; other nodes' commands on this workspace wait."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(workspace_sid)}
+async def lock_workspace(session: AsyncSession, workspace_sid: str) -> int:
+    """Held until the transaction ends: other nodes' commands on this workspace wait. Returns
+    the workspace's routing version as committed when the lock was granted (one round trip,
+    through the function of migration 0014)."""
+    version = await session.scalar(
+        text("SELECT atende_lock_workspace(:key, :workspace)"),
+        {"key": _lock_key(workspace_sid), "workspace": workspace_sid},
     )
+    return int(version or 0)
 
 
 async def current_version(session: AsyncSession, workspace_sid: str) -> int:

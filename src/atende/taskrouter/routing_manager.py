@@ -269,11 +269,9 @@ class RoutingManager:
 
     async def _catch_up_with_other_nodes(self, session: AsyncSession, workspace_sid: str) -> None:
         """Serialise with the other nodes, and forget an engine another node has moved on."""
-        await nodes.lock_workspace(session, workspace_sid)
+        version = await nodes.lock_workspace(session, workspace_sid)
         state = self._workspaces.get(workspace_sid)
-        if state is not None and state.version != await nodes.current_version(
-            session, workspace_sid
-        ):
+        if state is not None and state.version != version:
             del self._workspaces[workspace_sid]
 
     def _committed(self, sync_session: Session) -> None:
@@ -334,18 +332,18 @@ class RoutingManager:
         """The background job: while this node holds the timers lease, sleep until the
         earliest deadline, advance, repeat."""
         lease = nodes.TimersLease(self.runtime.engine)
-        caught_up = -SHARED_POLL
+        polled = -SHARED_POLL
         try:
             while True:
-                if not await lease.held():
-                    await asyncio.sleep(LEASE_RETRY)
-                    continue
-                if lease.shared and time.monotonic() - caught_up >= SHARED_POLL:
-                    # Other nodes change workspaces too: catch up with them, once a poll period.
-                    # Not on every wake: this node's own commits wake the job, and catching up
-                    # locks every workspace, which doubled the statements of each command.
+                # Several nodes: check the lease and catch up with the others once a poll
+                # period, not on every wake. This node's own commits wake the job, and catching
+                # up locks every workspace: it doubled the statements of each command.
+                if lease.shared and time.monotonic() - polled >= SHARED_POLL:
+                    if not await lease.held():
+                        await asyncio.sleep(LEASE_RETRY)
+                        continue
                     await self.load_all()
-                    caught_up = time.monotonic()
+                    polled = time.monotonic()
                 self._wake.clear()
                 await self._reload_dropped()
                 await self.advance_due()
