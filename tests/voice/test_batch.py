@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.config import Settings
+from atende.conversations.protocol_models import Protocol
 from atende.voice.batch import Job, WebhookBatcher, batcher
 from atende.voice.models import VoiceWebhook
 from atende.voice.repository import VoiceRepository
@@ -55,6 +56,10 @@ async def test_calls_arriving_together_each_get_one_call_and_one_task(
     assert sorted(str(call.customer_call_sid) for call in calls) == sids
     assert len({call.protocol for call in calls}) == len(sids)
     assert len(await center.webhooks()) == len(sids)
+    async with center.runtime.sessions() as session:
+        rows = await session.execute(select(Protocol.number, Protocol.reference))
+        opened = {number: reference for number, reference in rows.tuples()}
+    assert {opened.get(str(call.protocol)) for call in calls} == {call.sid for call in calls}
 
 
 async def _stored(center: ContactCenter) -> list[str]:
