@@ -16,6 +16,7 @@ from atende.demo import company
 from atende.runtime import Runtime
 from atende.taskrouter.service import TaskRouterService
 from atende.voice.channels import ChannelService
+from tests.fakes.twilio_api import FakeTwilio
 
 PASSWORD = "senha-bem-forte"
 TWILIO_AUTH_TOKEN = "segredo-da-conta-twilio-com-32-bytes!"
@@ -154,16 +155,22 @@ async def create_task(
 
 
 async def add_voice_channel(
-    runtime: Runtime, center: ContactCenter, kind: str = "twilio", number: str = "+551140041234"
+    runtime: Runtime,
+    center: ContactCenter,
+    kind: str = "twilio",
+    number: str = "+551140041234",
+    twilio: FakeTwilio | None = None,
 ) -> str:
-    """A company number on Twilio (the desk then offers the browser softphone) or the sandbox."""
+    """A company number on Twilio (the desk then offers the browser softphone) or the sandbox;
+    with `twilio`, the channel's account and REST calls are the fake's."""
     async with runtime.sessions() as session:
         channel = await ChannelService(session).create(
             name=f"Central {kind}",
             kind=kind,
             phone_number=number,
-            account_sid="AC" + "1" * 32,
-            auth_token=TWILIO_AUTH_TOKEN,
+            account_sid=twilio.account_sid if twilio else "AC" + "1" * 32,
+            auth_token=twilio.auth_token if twilio else TWILIO_AUTH_TOKEN,
+            api_base=twilio.url if twilio else None,
             workflow_sid=center.workflow_sid,
         )
         await session.commit()

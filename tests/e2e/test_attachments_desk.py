@@ -74,4 +74,13 @@ def test_an_agent_sends_a_picture_and_sees_it_in_the_history(desk: Desk, browser
     assert image["caption"] == "Foto da vistoria"
     assert httpx.get(image["link"]).content == picture  # what Meta downloads
     screenshot(page, "agent-attachment")
+
+    # A link to hand on: signed, expiring, and it opens the picture without the agent's session.
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sent.get_by_role("button", name="Copiar link").click()
+    expect(page.locator("#toasts")).to_contain_text("Link copiado; vale até")
+    link = page.evaluate("() => navigator.clipboard.readText()")
+    assert link.startswith(f"{desk.url}/media/") and "signature=" in link
+    assert httpx.get(link).content == picture
+    assert httpx.get(link.replace("signature=", "signature=x")).status_code == 403
     context.close()

@@ -261,10 +261,15 @@ class AgentDesk:
         await hub.router.wrap_up(self.session, conversation, code, note or None, self.worker_sid)
 
     async def _close_call(self, task_sid: str, code: str, note: str) -> None:
-        """A call ends in voice too: it records the disposition and completes the task."""
+        """A call ends in voice too: it records the disposition and completes the task. A call
+        transferred away goes on under the target's task: this agent's wrap-up completes only
+        their own task, and leaves the call (no longer theirs) alone."""
         task = (await self.engine()).tasks.get(task_sid)
         call_sid = task.attributes.get("voice_call_sid") if task else None
         if not isinstance(call_sid, str) or "voice.config" not in self.runtime.services:
+            return
+        current = await VoiceRepository(self.session).call(call_sid)
+        if current is None or current.task_sid != task_sid:
             return
         calls = CallService(self.session, self.runtime)
         call = await calls.call_for(self.principal, call_sid)

@@ -13,6 +13,7 @@ from atende.desk import (
     admin_api,
     agent_api,
     business_hours,
+    media_api,
     pages,
     settings_api,
     static_files,
@@ -30,6 +31,7 @@ router.include_router(settings_api.router)
 router.include_router(agent_api.router)
 router.include_router(supervisor_api.router)
 router.include_router(admin_api.router)
+router.include_router(media_api.router)
 
 
 def setup(runtime: Runtime) -> None:

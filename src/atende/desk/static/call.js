@@ -70,14 +70,38 @@ export function renderCall(container, item, { onEnded }) {
     });
     return button;
   };
-  const mute = toggle(
-    h("button", { type: "button", class: "button", id: "call-mute", "aria-pressed": "false" }, t("call.mute")),
-    "muted",
-    "mute",
-    "unmute",
-    t("call.unmute"),
-    t("call.mute"),
-  );
+  const mute = h("button", { type: "button", class: "button", id: "call-mute", "aria-pressed": "false" }, t("call.mute"));
+  const showMuted = (muted) => {
+    state.muted = muted;
+    mute.setAttribute("aria-pressed", String(muted));
+    mute.textContent = muted ? t("call.unmute") : t("call.mute");
+    showStatus();
+  };
+  // A call answered in the browser softphone has one microphone switch: the SDK's (the
+  // softphone's own Mudo and this button drive it alike). Otherwise the agent's leg in the
+  // conference is muted through the voice API (a desk phone, a mobile, the sandbox).
+  mute.addEventListener("click", async () => {
+    const softphone = window.deskSoftphone;
+    if (softphone?.state === "on_call") {
+      softphone.toggleMute();
+      return;
+    }
+    try {
+      await call(item, state.muted ? "unmute" : "mute");
+      showMuted(!state.muted);
+    } catch (error) {
+      reportError(error);
+    }
+  });
+  const onSoftphone = (event) => {
+    if (!mute.isConnected) {
+      document.removeEventListener("desk:softphone", onSoftphone);
+      return;
+    }
+    if (event.detail.state === "on_call") showMuted(event.detail.muted);
+  };
+  document.addEventListener("desk:softphone", onSoftphone);
+  if (window.deskSoftphone?.state === "on_call") showMuted(window.deskSoftphone.muted);
   const hold = toggle(
     h("button", { type: "button", class: "button", id: "call-hold", "aria-pressed": "false" }, t("call.hold")),
     "hold",
@@ -95,7 +119,13 @@ export function renderCall(container, item, { onEnded }) {
     }
     try {
       const targets = await api("GET", "/api/desk/transfer-targets");
-      slot.replaceChildren(transferForm(item, targets, (kind) => (kind === "warm" ? slot.replaceChildren(warmControls()) : onEnded())));
+      slot.replaceChildren(
+        transferForm(item, targets, (kind) => {
+          // Voice holds the customer while the target is reached.
+          showHeld(true);
+          slot.replaceChildren(kind === "warm" ? warmControls() : coldWaiting());
+        }),
+      );
       transfer.setAttribute("aria-expanded", "true");
     } catch (error) {
       reportError(error);
@@ -106,7 +136,27 @@ export function renderCall(container, item, { onEnded }) {
       "div",
       { class: "row" },
       h("button", { type: "button", class: "button primary", onclick: () => call(item, "transfer/complete").then(onEnded, reportError) }, t("call.complete_transfer")),
-      h("button", { type: "button", class: "button", onclick: () => call(item, "transfer/cancel").then(() => slot.replaceChildren(), reportError) }, t("call.cancel_transfer")),
+      h("button", { type: "button", class: "button", onclick: () => call(item, "transfer/cancel").then(backToCustomer, reportError) }, t("call.cancel_transfer")),
+    );
+  const showHeld = (held) => {
+    state.hold = held;
+    hold.setAttribute("aria-pressed", String(held));
+    hold.textContent = held ? t("call.resume") : t("call.hold");
+    showStatus();
+  };
+  const backToCustomer = () => {
+    slot.replaceChildren();
+    showHeld(false);
+  };
+  // A cold transfer ends for this agent when the target answers: voice then takes this leg out
+  // of the conference and moves the task to wrap-up, which the page follows. Until then the
+  // agent may take the customer back.
+  const coldWaiting = () =>
+    h(
+      "div",
+      { class: "stack", id: "transfer-waiting" },
+      h("p", { class: "muted", role: "status" }, t("call.transfer_waiting")),
+      h("div", { class: "row" }, h("button", { type: "button", class: "button", onclick: () => call(item, "transfer/cancel").then(backToCustomer, reportError) }, t("call.cancel_transfer"))),
     );
   const hangup = h("button", { type: "button", class: "button danger solid", id: "call-hangup" }, t("call.hangup"));
   hangup.addEventListener("click", async () => {

@@ -50,12 +50,36 @@ function messageBody(message) {
       );
     }
     if (content.caption && !message.text) parts.push(h("div", {}, content.caption));
+    parts.push(
+      h(
+        "button",
+        { type: "button", class: "button small copy-link", onclick: () => copyLink(message.media_sid) },
+        t("message.copy_link"),
+      ),
+    );
   }
   if (message.type === "location" && content.latitude !== undefined) {
     parts.push(`📍 ${content.name || ""} ${content.latitude}, ${content.longitude}`);
   }
   if (parts.length === 0) parts.push(h("em", { class: "muted" }, t("message.unsupported", { type: message.type })));
   return parts;
+}
+
+// A link to hand on (to the customer, a colleague) opens the file without a session, so it is
+// signed and expires (media_api.py); the page itself keeps loading files with the session.
+async function copyLink(mediaSid) {
+  try {
+    const link = await api("POST", `/api/desk/media/${encodeURIComponent(mediaSid)}/link`);
+    const until = formatWhen(link.expires_at);
+    try {
+      await navigator.clipboard.writeText(link.url);
+      toast(t("message.link_copied", { until }));
+    } catch {
+      window.prompt(t("message.link_prompt", { until }), link.url);
+    }
+  } catch (error) {
+    reportError(error);
+  }
 }
 
 // A picture that loads after its message was added grows the list: stay at the newest message.

@@ -26,6 +26,8 @@ export class Softphone {
   // Called with each snapshot's `softphone`; starts the device once.
   async start(softphone) {
     this.container.hidden = !softphone;
+    // The leg may ring before the snapshot holding its task arrives: name the caller now.
+    if (this.state === "incoming") this.show("incoming", this.detail);
     if (!softphone || this.channelSid) return;
     this.channelSid = softphone.channel_sid;
     if (!softphone.sdk_url || !(await loadScript(softphone.sdk_url)) || !window.Twilio?.Device) {
@@ -108,17 +110,23 @@ export class Softphone {
       t(`softphone.${this.state}`),
     );
     const parts = [h("span", { class: "label" }, t("softphone.title")), pill];
-    if (detail) parts.push(h("span", { class: "muted small softphone-detail", title: detail }, detail));
+    // The SDK's own words are English and technical: the agent reads why in their language,
+    // the SDK's message stays in the tooltip for whoever supports them.
+    if (detail) parts.push(h("span", { class: "muted small softphone-detail", title: detail }, summary(detail)));
     if (this.state === "offline") {
       parts.push(h("button", { type: "button", class: "button small", id: "softphone-retry", onclick: () => this.connect() }, t("softphone.retry")));
     }
     if (this.state === "incoming") parts.push(...this.incomingControls(task));
     if (this.state === "on_call") parts.push(...this.callControls());
     this.container.replaceChildren(...parts);
+    // The call panel shows the same microphone state (call.js).
+    document.dispatchEvent(new CustomEvent("desk:softphone", { detail: { state: this.state, muted: this.muted } }));
   }
 
   incomingControls(task) {
-    const who = task ? task.customer_name || task.customer_address : null;
+    // Voice dials the browser from the caller's number, so the leg names them even before
+    // the task is in the snapshot.
+    const who = (task && (task.customer_name || task.customer_address)) || this.call?.parameters?.From || null;
     return [
       h("span", { class: "softphone-caller" }, who ? t("softphone.call_from", { customer: who }) : t("softphone.call")),
       h("button", { type: "button", class: "button success small", id: "softphone-answer", onclick: () => this.call?.accept() }, t("softphone.answer")),
@@ -149,6 +157,13 @@ export class Softphone {
     this.call.mute(this.muted);
     this.show("on_call");
   }
+}
+
+function summary(detail) {
+  const code = /\((\d+)\)$/.exec(detail);
+  // Twilio's codes (31005 and the like) mean Twilio could not be reached or refused; anything
+  // else (our token endpoint's answer) is shown as it is.
+  return code ? t("softphone.error_code", { code: code[1] }) : detail;
 }
 
 function describe(error) {
