@@ -511,9 +511,138 @@ def serve(port: int) -> None:
     uvicorn.run(app, host=HOST, port=port, log_level="info")
 
 
+# --- per-message cost, in this process (`--profile`): CPU and SQL statements ----------------
+
+
+async def _asgi_post(app: Any, path: str, body: bytes, headers: dict[str, str]) -> int:
+    """One request straight into the ASGI app: no client, no socket, so the CPU measured is
+    the server's own."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": (HOST, 1),
+        "server": (HOST, 80),
+    }
+    delivered = False
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await app(scope, receive, send)
+    return statuses[0]
+
+
+async def profile(show: int = 0) -> dict[str, float]:
+    """Server CPU (process time) and SQL statements per webhook acknowledged and per message
+    processed, CUSTOMERS conversations as in the benchmark (webhooks CONCURRENCY at a time);
+    `show` > 0 prints that many functions of the processing's cProfile by own time."""
+    import cProfile
+    import pstats
+
+    from sqlalchemy import event
+
+    from atende.app import create_app
+    from atende.flows.runner import FlowRunner
+    from atende.ops.calendar import around_the_clock
+
+    with tempfile.TemporaryDirectory(prefix="atende-profile-wa-") as folder, fake_graph() as graph:
+        database_url = f"sqlite:///{Path(folder) / 'atende.db'}"
+        workflow_sid = await seed(database_url)
+        settings = replace(
+            Settings.from_env({}),
+            database_url=database_url,
+            whatsapp_app_secret=APP_SECRET,
+            whatsapp_access_token="bench-token",
+            whatsapp_phone_number_id=PHONE_NUMBER_ID,
+            whatsapp_graph_base=graph,
+            default_workflow_sid=workflow_sid,
+            run_background=False,
+        )
+        app = create_app(settings, migrate=False)
+        async with app.router.lifespan_context(app):
+            hub = app.state.runtime.services["messaging"]
+            hub.bot.runner = FlowRunner(calendars={"atendimento": around_the_clock()})
+            statements = 0
+
+            def counted(*_args: object) -> None:
+                nonlocal statements
+                statements += 1
+
+            event.listen(app.state.runtime.engine.sync_engine, "before_cursor_execute", counted)
+            scripts = conversations(CUSTOMERS, 0)
+            waves = [
+                [script[turn] for script in scripts if len(script) > turn] for turn in range(3)
+            ]
+            requests = [signed for wave in waves for signed in wave]
+            unique = 2 * CUSTOMERS
+
+            cpu = time.process_time()
+            for wave in waves:  # every customer's hello, then their choices, then the repeats
+                for start in range(0, len(wave), CONCURRENCY):
+                    batch = wave[start : start + CONCURRENCY]
+                    answers = await asyncio.gather(
+                        *(
+                            _asgi_post(
+                                app,
+                                "/webhooks/whatsapp",
+                                signed.body,
+                                {
+                                    "content-type": "application/json",
+                                    "x-hub-signature-256": signed.signature,
+                                },
+                            )
+                            for signed in batch
+                        )
+                    )
+                    assert set(answers) == {200}, answers
+            ack_cpu = time.process_time() - cpu
+            ack_statements, statements = statements, 0
+
+            profiler = cProfile.Profile()
+            cpu = time.process_time()
+            if show:
+                profiler.enable()
+            while await hub.inbound.process_pending():
+                pass
+            profiler.disable()
+            processing_cpu = time.process_time() - cpu
+            stored, done, tasks = await progress(database_url)
+            assert done == unique and tasks == CUSTOMERS, (stored, done, tasks)
+        if show:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(show)
+    return {
+        "ack_cpu_ms": 1000 * ack_cpu / len(requests),
+        "ack_statements": ack_statements / len(requests),
+        "processing_cpu_ms": 1000 * processing_cpu / unique,
+        "processing_statements": statements / unique,
+    }
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--serve":
         serve(int(sys.argv[2]))
+    elif len(sys.argv) >= 2 and sys.argv[1] == "--profile":
+        shown = int(sys.argv[2]) if len(sys.argv) == 3 else 0
+        heap.install()  # as the server's (`atende serve`)
+        print(asyncio.run(profile(shown)))
     else:
         for entry in run():
             print(entry)

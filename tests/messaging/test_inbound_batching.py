@@ -15,7 +15,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from atende.conversations.models import Conversation, InboundEvent, Message
+from atende.conversations.models import Contact, Conversation, InboundEvent, Message
+from atende.conversations.service import ConversationService
 from atende.events.models import Event
 from atende.messaging.hub import MessagingHub
 from tests.messaging import meta_payloads as meta
@@ -133,3 +134,56 @@ async def test_a_batch_records_every_conversation_event_in_the_order_it_happened
         messages = [sid for owner, sid in kept if owner == conversation_sid]
         assert story[0] == "conversation.created"
         assert [entry for entry in story if entry.startswith("IM")] == messages
+
+
+async def test_a_batch_finds_each_customers_open_conversation_and_contact(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub
+) -> None:
+    """A batch reads its conversations and contacts at once: a customer still in an open
+    conversation continues it, one whose conversation was wrapped up gets a new one with the
+    same contact, a new customer gets a contact; and two messages of a customer first seen
+    in the batch share one conversation."""
+    for customer in (1, 2):
+        await post_meta(client, _message(customer, 1))
+    await drain(hub)
+    before = {sid: contact for sid, contact in await _rows(app, _conversations())}
+    async with hub.writing() as session:
+        closing = await session.get(Conversation, _sid_of(before, await _contact_of(app, 2)))
+        assert closing is not None
+        await ConversationService(session).close(closing, "resolvido")
+        await session.commit()
+
+    batch = [_message(1, 2), _message(2, 2), _message(3, 1), _message(3, 2), _message(1, 3)]
+    for document in batch:
+        assert (await post_meta(client, document)).status_code == 200
+    await drain(hub)
+
+    after = {sid: contact for sid, contact in await _rows(app, _conversations())}
+    inbound = await _rows(
+        app,
+        select(Message.provider_id, Message.conversation_sid).where(Message.author == "customer"),
+    )
+    where = dict(inbound)
+    first = await _contact_of(app, 1)
+    second = await _contact_of(app, 2)
+    assert where["wamid.1.2"] == where["wamid.1.3"] == where["wamid.1.1"], "open one continued"
+    assert where["wamid.2.2"] != where["wamid.2.1"], "a wrapped-up conversation is not reopened"
+    assert after[where["wamid.2.2"]] == second, "the same contact"
+    assert where["wamid.3.1"] == where["wamid.3.2"], "one conversation for a new customer"
+    assert len(set(after.values())) == 3, "one contact per customer"
+    assert len(after) == len(before) + 2
+    assert after[where["wamid.1.3"]] == first
+
+
+def _conversations() -> Any:
+    return select(Conversation.sid, Conversation.contact_sid)
+
+
+def _sid_of(conversations: dict[str, str], contact_sid: str) -> str:
+    [sid] = [sid for sid, contact in conversations.items() if contact == contact_sid]
+    return sid
+
+
+async def _contact_of(app: FastAPI, customer: int) -> str:
+    [(sid,)] = await _rows(app, select(Contact.sid).where(Contact.phone == f"+{_wa_id(customer)}"))
+    return str(sid)

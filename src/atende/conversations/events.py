@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atende.conversations.models import Conversation
+from atende.conversations.models import Conversation, Message
 from atende.db.base import utcnow
 from atende.events.record import EventRecord, record_events
 
@@ -22,6 +22,7 @@ ASSIGNED = "conversation.assigned"
 TRANSFERRED = "conversation.transferred"
 CLOSED = "conversation.closed"
 _HELD = "atende.conversations.held-events"
+_UNNUMBERED = "atende.conversations.unnumbered-messages"
 
 
 async def emit(
@@ -54,9 +55,24 @@ def hold(session: AsyncSession) -> None:
     session.info.setdefault(_HELD, [])
 
 
+def holding(session: AsyncSession) -> bool:
+    return session.info.get(_HELD) is not None
+
+
+def number_later(session: AsyncSession, view: dict[str, Any], message: Message) -> None:
+    """A held event shows a message not inserted yet: its id is filled in at `release`, so
+    the message goes in the same flush as the rest of the work rather than one of its own."""
+    session.info.setdefault(_UNNUMBERED, []).append((view, message))
+
+
 async def release(session: AsyncSession) -> None:
     """Write the events held so far, in the order they happened; before the transaction
     commits, and before anything else records events they must precede (a task's)."""
+    unnumbered: list[tuple[dict[str, Any], Message]] = session.info.pop(_UNNUMBERED, None) or []
+    if unnumbered:
+        await session.flush()
+        for view, message in unnumbered:
+            view["id"] = message.id
     held: list[EventRecord] = session.info.get(_HELD) or []
     if held:
         session.info[_HELD] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -92,6 +92,32 @@ class ConversationRepository:
         )
         return await self.session.scalar(query)
 
+    async def open_at_many(
+        self, addresses: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], Conversation]:
+        """`open_at` for many (customer address, channel, business address) in one query."""
+        if not addresses:
+            return {}
+        key = tuple_(
+            Conversation.customer_address, Conversation.channel, Conversation.business_address
+        )
+        query = (
+            select(Conversation)
+            .where(key.in_(list(addresses)), Conversation.state != CLOSED)
+            .order_by(Conversation.opened_at)
+        )
+        # The newest open one per address wins, as in `open_at`.
+        return {
+            (row.customer_address, row.channel, row.business_address): row
+            for row in await self.session.scalars(query)
+        }
+
+    async def contacts_by_phone(self, phones: Sequence[str]) -> dict[str, Contact]:
+        if not phones:
+            return {}
+        query = select(Contact).where(Contact.phone.in_(list(phones)))
+        return {row.phone: row for row in await self.session.scalars(query) if row.phone}
+
     async def last_inbound_at(
         self, contact_sid: str, channel: str, business_address: str
     ) -> datetime | None:
@@ -109,9 +135,12 @@ class ConversationRepository:
         )
         return await self.session.scalar(query)
 
-    async def last_agent(self, contact_sid: str, since: datetime, exclude: str) -> str | None:
-        """The agent who served this contact most recently since `since` (any channel)."""
-        query = (
+    async def name_and_last_agent(
+        self, contact_sid: str, since: datetime, exclude: str
+    ) -> tuple[str, str | None]:
+        """The contact's name and the agent who served them most recently since `since` (any
+        channel, `exclude` aside): what a task needs, in one query."""
+        last_agent = (
             select(Conversation.worker_sid)
             .where(
                 Conversation.contact_sid == contact_sid,
@@ -121,8 +150,11 @@ class ConversationRepository:
             )
             .order_by(Conversation.opened_at.desc())
             .limit(1)
+            .scalar_subquery()
         )
-        return await self.session.scalar(query)
+        query = select(Contact.name, last_agent).where(Contact.sid == contact_sid)
+        row = (await self.session.execute(query)).first()
+        return ("", None) if row is None else (row[0] or "", row[1])
 
     async def listing(
         self,

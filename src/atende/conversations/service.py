@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.conversations import events, status, transcript, window
 from atende.conversations.items import InboundMessage, StatusUpdate
+from atende.conversations.lookahead import Lookahead, address_of
 from atende.conversations.models import (
     Contact,
     Conversation,
@@ -81,12 +82,22 @@ class ConversationService:
         return contact
 
     async def _contact(
-        self, phone: str | None, whatsapp_user_id: str | None, visitor: str | None, name: str
+        self,
+        phone: str | None,
+        whatsapp_user_id: str | None,
+        visitor: str | None,
+        name: str,
+        lookahead: Lookahead | None = None,
     ) -> tuple[Contact, bool]:
         """`contact_for`, also saying whether the contact is new (then it has no history)."""
-        contact = await self.repository.contact_by(
-            phone=phone, whatsapp_user_id=whatsapp_user_id, visitor=visitor
-        )
+        contact = None
+        known = lookahead is not None and phone is not None and lookahead.knows_phone(phone)
+        if known and lookahead is not None and phone is not None:
+            contact = lookahead.contact(phone)
+        if contact is None and (not known or whatsapp_user_id or visitor):
+            contact = await self.repository.contact_by(
+                phone=None if known else phone, whatsapp_user_id=whatsapp_user_id, visitor=visitor
+            )
         created = contact is None
         if contact is None:
             contact = Contact(sid=new_sid("CT"), name=name)
@@ -163,24 +174,34 @@ class ConversationService:
         return conversation
 
     async def receive(
-        self, item: InboundMessage, workspace_sid: str | None = None, *, unseen: bool = False
+        self,
+        item: InboundMessage,
+        workspace_sid: str | None = None,
+        *,
+        unseen: bool = False,
+        lookahead: Lookahead | None = None,
     ) -> Received | None:
         """Keep a customer's message; None if it was already kept (a provider's retry).
-        `unseen`: the caller already checked that (a batch checks all its items at once)."""
+        `unseen`: the caller already checked that (a batch checks all its items at once);
+        `lookahead`: what the batch read beforehand for all its items."""
         if not unseen and await self.repository.message_by_provider_id(
             item.provider, item.provider_id
         ):
             return None
         address = Address(item.channel, item.provider, item.customer_address, item.business_address)
+        key = address_of(item)
         # The usual case, a customer writing again from the same address, costs one query.
-        conversation = await self.repository.open_at(
-            address.customer, address.channel, address.business
-        )
+        if lookahead is not None and lookahead.knows_address(key):
+            conversation = lookahead.open_at(key)
+        else:
+            conversation = await self.repository.open_at(
+                address.customer, address.channel, address.business
+            )
         opened = False
         contact: Contact | None = None
         if conversation is None:
             contact, created = await self._contact(
-                item.phone, item.whatsapp_user_id, item.visitor, item.profile_name
+                item.phone, item.whatsapp_user_id, item.visitor, item.profile_name, lookahead
             )
             if not created:
                 conversation = await self.repository.open_for(
@@ -216,9 +237,10 @@ class ConversationService:
             sent_at=item.sent_at,
         )
         self.session.add(message)
-        await self.session.flush()
+        if lookahead is not None:
+            lookahead.remember(key, conversation, contact)
         await self._message_event(conversation, message, events.MESSAGE_ADDED)
-        # Changed after the message's flush, so the bot's answer writes the row once.
+        # Changed after the message's flush (if any), so the bot's answer writes the row once.
         conversation.last_inbound_at = window.later(conversation.last_inbound_at, item.sent_at)
         conversation.date_updated = self.clock()
         return Received(conversation, message, opened, contact)
@@ -295,11 +317,11 @@ class ConversationService:
             return messages
         self.session.add_all(messages)
         conversation.date_updated = now
-        await self.session.flush()
+        await self._numbered(messages)
         await events.emit_many(
             self.session,
             conversation,
-            [_message_happening(message, events.MESSAGE_ADDED) for message in messages],
+            [self._message_happening(message, events.MESSAGE_ADDED) for message in messages],
         )
         return messages
 
@@ -333,7 +355,25 @@ class ConversationService:
     async def _message_event(
         self, conversation: Conversation, message: Message, event_type: str
     ) -> None:
-        await events.emit(self.session, conversation, *_message_happening(message, event_type))
+        await self._numbered([message])
+        happening = self._message_happening(message, event_type)
+        await events.emit(self.session, conversation, *happening)
+
+    async def _numbered(self, messages: Sequence[Message]) -> None:
+        """A message's events show its id. While the session holds its events (a processing
+        chunk) the id is filled in when they are written, so new messages are inserted with
+        the rest of the work (one statement for a customer's message and the bot's answer);
+        otherwise they are inserted now."""
+        if not events.holding(self.session) and any(m.id is None for m in messages):
+            await self.session.flush()
+
+    def _message_happening(
+        self, message: Message, event_type: str
+    ) -> tuple[str, str, dict[str, Any]]:
+        happening = _message_happening(message, event_type)
+        if message.id is None:
+            events.number_later(self.session, happening[2]["message"], message)
+        return happening
 
     # --- ownership -----------------------------------------------------------------------
 

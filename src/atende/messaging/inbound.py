@@ -23,7 +23,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.conversations import events
-from atende.conversations.items import RawItem
+from atende.conversations.items import InboundMessage, RawItem
+from atende.conversations.lookahead import Lookahead
 from atende.conversations.models import InboundEvent
 from atende.conversations.repository import ConversationRepository
 from atende.conversations.service import ConversationService
@@ -213,10 +214,12 @@ class InboundProcessor:
             events.hold(session)
             try:
                 kept = await _kept(session, rows)
+                parsed = self._parsed(rows, kept)
+                lookahead = await Lookahead.load(ConversationRepository(session), parsed.values())
                 for row in rows:
                     if outcomes and self._must_yield(started):
                         break
-                    state = await self._handle(session, row, kept)
+                    state = await self._handle(session, row, kept, lookahead, parsed.get(row.id))
                     outcomes.append({"id": row.id, "state": state, "processed_at": utcnow()})
                 await events.release(session)
                 await session.execute(update(InboundEvent), outcomes)
@@ -261,8 +264,28 @@ class InboundProcessor:
             await _mark(session, row_id, state="failed", error=failure[:2000])
             await session.commit()
 
+    def _parsed(
+        self, rows: Sequence[Row[Any]], kept: set[tuple[str, str]]
+    ) -> dict[int, InboundMessage]:
+        """The chunk's new messages, parsed once (for the lookahead and their own turn). A
+        payload that does not parse is left out: it fails in its own turn, as it would have."""
+        parsed: dict[int, InboundMessage] = {}
+        for row in rows:
+            if row.kind != "message" or (row.provider, row.provider_message_id) in kept:
+                continue
+            try:
+                parsed[row.id] = self.hub.connector(row.provider).message(row.payload)
+            except Exception:
+                continue
+        return parsed
+
     async def _handle(
-        self, session: AsyncSession, row: Row[Any], kept: set[tuple[str, str]]
+        self,
+        session: AsyncSession,
+        row: Row[Any],
+        kept: set[tuple[str, str]],
+        lookahead: Lookahead | None = None,
+        item: InboundMessage | None = None,
     ) -> str:
         connector = self.hub.connector(row.provider)
         if row.kind == "status":
@@ -271,9 +294,11 @@ class InboundProcessor:
             return "done" if message is not None else "waiting"
         if (row.provider, row.provider_message_id) in kept:
             return "done"
-        item = connector.message(row.payload)
+        item = item or connector.message(row.payload)
         workspace = await self.hub.router.workspace_for(session)
-        received = await ConversationService(session).receive(item, workspace, unseen=True)
+        received = await ConversationService(session).receive(
+            item, workspace, unseen=True, lookahead=lookahead
+        )
         if received is not None:
             await self.hub.after_inbound(session, received, item)
         return "done"

@@ -82,8 +82,10 @@ class ConversationRouter:
     async def task_attributes(
         self, session: AsyncSession, conversation: Conversation, answers: Mapping[str, Any]
     ) -> dict[str, Any]:
-        repository = ConversationRepository(session)
-        contact = await repository.contact(conversation.contact_sid)
+        since = utcnow() - timedelta(days=KNOWN_AGENT_DAYS)
+        name, known = await ConversationRepository(session).name_and_last_agent(
+            conversation.contact_sid, since, conversation.sid
+        )
         attributes: dict[str, Any] = {
             **answers,
             "conversation_sid": conversation.sid,
@@ -91,10 +93,8 @@ class ConversationRouter:
             "channel": conversation.channel,
             "from": conversation.customer_address,
             "contact_sid": conversation.contact_sid,
-            "name": contact.name if contact is not None else "",
+            "name": name,
         }
-        since = utcnow() - timedelta(days=KNOWN_AGENT_DAYS)
-        known = await repository.last_agent(conversation.contact_sid, since, conversation.sid)
         if known is not None:
             attributes["known_worker_sid"] = known
         return attributes
