@@ -287,6 +287,13 @@ class StoredRows:
         known[sid] = state
         return True
 
+    def remember(self, workers: Iterable[Worker]) -> None:
+        """The database holds these workers as they are now (just loaded and written): the
+        first command to touch each need not rewrite it."""
+        for worker in workers:
+            self.workers[worker.sid] = _worker_state(worker)
+            self.channels[worker.sid] = _channels_state(worker)
+
 
 def _worker_state(worker: Worker) -> tuple[Any, ...]:
     return (

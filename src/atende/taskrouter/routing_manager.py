@@ -235,6 +235,7 @@ class RoutingManager:
         self._workspaces[workspace_sid] = state
         session.info.setdefault(_DIRTY, set()).add(workspace_sid)
         await self._write(session, state, catch_up, SYSTEM)
+        state.stored.remember(engine.workers.values())
         if len(engine.workers) >= heap.LARGE_WORKSPACE:
             heap.settle()
         return state
