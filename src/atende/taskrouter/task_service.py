@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import delete
+from typing_extensions import Unpack
 
 from atende.routing.events import EventType, ResourceType, RoutingEvent
 from atende.routing.model import WORKFLOW_PREFIX, TaskStatus
@@ -20,6 +22,15 @@ from atende.taskrouter.worker_service import Attributes, attributes_pair, check_
 
 VOICE_INSTRUCTIONS = ("dequeue", "call", "redirect", "conference", "supervise")
 """Instructions the voice channel carries out; they are recorded on the reservation."""
+
+
+class TaskOptions(TypedDict, total=False):
+    """The keyword-only choices of a task creation (TaskRouter's optional parameters)."""
+
+    virtual_start_time: datetime | None
+    routing_target: str | None
+    ignore_capacity: bool | None
+    task_queue_sid: str | None
 
 
 class TaskCommands(ServiceBase):
@@ -46,25 +57,12 @@ class TaskCommands(ServiceBase):
         task_channel: str = "default",
         priority: int | None = None,
         timeout: int | None = None,
-        *,
-        virtual_start_time: datetime | None = None,
-        routing_target: str | None = None,
-        ignore_capacity: bool | None = None,
-        task_queue_sid: str | None = None,
+        **options: Unpack[TaskOptions],
     ) -> models.Task:
         """Create a task and route it at once, in the caller's transaction; returns its row
         (reserved already, if a worker was free)."""
         new = await self.new_task(
-            workspace_sid,
-            workflow_sid,
-            attributes,
-            task_channel,
-            priority,
-            timeout,
-            virtual_start_time=virtual_start_time,
-            routing_target=routing_target,
-            ignore_capacity=ignore_capacity,
-            task_queue_sid=task_queue_sid,
+            workspace_sid, workflow_sid, attributes, task_channel, priority, timeout, **options
         )
         await self.execute(
             workspace_sid,
@@ -82,15 +80,13 @@ class TaskCommands(ServiceBase):
         task_channel: str = "default",
         priority: int | None = None,
         timeout: int | None = None,
-        *,
-        virtual_start_time: datetime | None = None,
-        routing_target: str | None = None,
-        ignore_capacity: bool | None = None,
-        task_queue_sid: str | None = None,
+        **options: Unpack[TaskOptions],
     ) -> NewTask:
         """What a creation needs before the workspace is locked. A workflow SID as
         ``routing_target`` stands for ``WorkflowSid``; a worker or queue SID routes the task
         straight there, inside its workflow."""
+        routing_target = options.get("routing_target")
+        virtual_start_time = options.get("virtual_start_time")
         if workflow_sid is None and routing_target and routing_target.startswith(WORKFLOW_PREFIX):
             workflow_sid = routing_target
         text, parsed = attributes_pair(attributes if attributes is not None else "{}")
@@ -105,8 +101,8 @@ class TaskCommands(ServiceBase):
             timeout=timeout,
             start=None if virtual_start_time is None else to_epoch(virtual_start_time),
             routing_target=routing_target,
-            ignore_capacity=ignore_capacity,
-            task_queue_sid=task_queue_sid,
+            ignore_capacity=options.get("ignore_capacity"),
+            task_queue_sid=options.get("task_queue_sid"),
         )
 
     async def update_task(
