@@ -4,6 +4,8 @@ and carry on in the same conversation."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import re
 import threading
 from collections.abc import Iterator
@@ -15,8 +17,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from atende.auth.models import Role
+from atende.config import Settings
 from atende.messaging.hub import MessagingHub
 from tests.conftest import LiveServer, make_token
+from tests.fakes.graph_api import FakeGraphAPI
+from tests.fakes.twilio_messages import FakeTwilioMessages
+from tests.messaging.conftest import live_messaging_server, messaging_settings
 from tests.messaging.routing_fakes import WORKFLOW, RecordingGateway
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,13 +43,13 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def company_site(messaging_server: LiveServer) -> Iterator[str]:
+@contextlib.contextmanager
+def serve_site(server: LiveServer) -> Iterator[str]:
     """The company's own site, on another origin, embedding the widget with one tag."""
     html = (
         "<!doctype html><html lang='pt-BR'><head><meta charset='utf-8'>"
         "<title>Corretora</title></head><body><h1>Corretora de Seguros</h1>"
-        f"<script src='{messaging_server.url}/webchat/widget.js' defer></script></body></html>"
+        f"<script src='{server.url}/webchat/widget.js' defer></script></body></html>"
     ).encode()
 
     class Site(BaseHTTPRequestHandler):
@@ -57,12 +63,20 @@ def company_site(messaging_server: LiveServer) -> Iterator[str]:
         def log_message(self, *_args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
     # "localhost" rather than 127.0.0.1: a different origin from Atende's, as on a real site.
-    yield f"http://localhost:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://localhost:{site.server_address[1]}/"
+    finally:
+        site.shutdown()
+        site.server_close()
+
+
+@pytest.fixture
+def company_site(messaging_server: LiveServer) -> Iterator[str]:
+    with serve_site(messaging_server) as site:
+        yield site
 
 
 def company_page(browser: Browser, site: str) -> Page:
@@ -119,3 +133,26 @@ def test_the_widget_from_start_to_agent_and_through_a_reload(
         )
     customer = [m["text"] for m in messages.json()["messages"] if m["author"] == "customer"]
     assert customer == ["Sinistro", "ABC1D23"]
+
+
+@pytest.fixture
+def guarded_server(
+    settings: Settings, graph: FakeGraphAPI, twilio_api: FakeTwilioMessages
+) -> Iterator[LiveServer]:
+    """Atende allowing only the company's real site, not the page the browser opens."""
+    configured = dataclasses.replace(
+        messaging_settings(settings, graph, twilio_api),
+        webchat_origins=("https://www.corretora.com.br",),
+    )
+    with live_messaging_server(configured) as server:
+        yield server
+
+
+def test_on_a_site_not_allowed_the_widget_says_the_chat_is_unavailable(
+    guarded_server: LiveServer, browser: Browser
+) -> None:
+    with serve_site(guarded_server) as site:
+        page = company_page(browser, site)
+        page.get_by_role("button", name="Fale conosco").click()
+        expect(page.get_by_role("status")).to_have_text("O chat não está disponível neste site.")
+        expect(page.get_by_role("button", name="Iniciar conversa")).to_be_hidden()

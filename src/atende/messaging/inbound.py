@@ -214,8 +214,14 @@ class InboundProcessor:
             events.hold(session)
             try:
                 kept = await _kept(session, rows)
-                parsed = self._parsed(rows, kept)
-                lookahead = await Lookahead.load(ConversationRepository(session), parsed.values())
+                # Read ahead only when the chunk may run its course: with webhooks waiting it
+                # gives way after its first row, and the reading would be wasted (and delay them).
+                parsed: dict[int, InboundMessage] = {}
+                lookahead = None
+                if not self.hub.writer.waiting:
+                    parsed = self._parsed(rows, kept)
+                    repository = ConversationRepository(session)
+                    lookahead = await Lookahead.load(repository, parsed.values())
                 for row in rows:
                     if outcomes and self._must_yield(started):
                         break
