@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class LegOut(BaseModel):
@@ -112,6 +113,18 @@ class ChannelIn(BaseModel):
     api_key_secret: str | None = None
     twiml_app_sid: str | None = None
 
+    @field_validator("phone_number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        """The company's number as Twilio sends it in `To`; webhooks find the channel by it."""
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException as error:
+            raise ValueError(f"{value!r} is not in E.164 (+, country code, number)") from error
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError(f"{value!r} is not a valid phone number")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
 
 class ChannelPatch(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -121,6 +134,14 @@ class ChannelPatch(BaseModel):
     crm_lookup_url: str | None = None
     language: Literal["pt-BR", "en"] | None = None
     record_calls: bool | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> ChannelPatch:
+        """Leaving a field out keeps it; null may clear only what a channel can do without."""
+        for name in ("name", "auth_token", "language", "record_calls"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name}: may not be null (leave it out to keep it)")
+        return self
 
 
 class ChannelOut(BaseModel):

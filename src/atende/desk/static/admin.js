@@ -514,25 +514,169 @@ sections.channels = async () => {
     ),
   );
   const parts = [card(t("admin.channels"), h("p", { class: "muted small" }, t("channel.hint")), table([t("channel.name"), t("channel.address"), t("channel.credentials")], providerRows))];
+  let voice;
   try {
-    const voice = await api("GET", "/api/voice/channels");
-    const rows = voice.map((channel) =>
-      h(
-        "tr",
-        {},
-        h("th", { scope: "row" }, channel.name),
-        h("td", {}, channel.phone_number),
-        h("td", {}, channel.kind),
-        h("td", {}, channel.language),
-        h("td", {}, formatCell(channel.record_calls)),
-      ),
-    );
-    parts.push(card(t("channel.voice_title"), table([t("channel.name"), t("channel.address"), t("channel.kind"), t("canned.language"), t("channel.recording")], rows)));
+    voice = await api("GET", "/api/voice/channels");
+  } catch (error) {
+    if (error.status !== 404) reportError(error);
+    return parts;
+  }
+  let workflows = [];
+  try {
+    workflows = (await api("GET", "/api/desk/admin/workflows")).workflows;
   } catch (error) {
     if (error.status !== 404) reportError(error);
   }
+  const workflowNames = Object.fromEntries(workflows.map((workflow) => [workflow.sid, workflow.name]));
+  const rows = voice.map((channel) =>
+    h(
+      "tr",
+      { dataset: { channel: channel.sid } },
+      h("th", { scope: "row" }, channel.name),
+      h("td", { class: "nowrap" }, channel.phone_number),
+      h("td", {}, channel.kind),
+      h("td", {}, channel.workflow_sid ? workflowNames[channel.workflow_sid] || channel.workflow_sid : "–"),
+      h("td", {}, channel.language),
+      h("td", {}, formatCell(channel.record_calls)),
+      h(
+        "td",
+        {},
+        h(
+          "button",
+          { type: "button", class: "button small", "aria-label": t("channel.edit", { name: channel.name }), onclick: () => editVoiceChannel(channel, workflows) },
+          t("common.edit"),
+        ),
+      ),
+    ),
+  );
+  parts.push(
+    card(
+      t("channel.voice_title"),
+      h("p", { class: "muted small" }, t("channel.voice_hint")),
+      table([t("channel.name"), t("channel.address"), t("channel.kind"), t("channel.workflow"), t("canned.language"), t("channel.recording"), ""], rows),
+    ),
+    voiceChannelForm(null, workflows),
+  );
   return parts;
 };
+
+// What the voice API's problem names (`phone_number: …`, `account_sid: …`) is shown beside the
+// form in the page's language, naming the field by its label and keeping the server's words.
+const VOICE_FIELD_ERRORS = ["phone_number", "account_sid", "auth_token", "workflow_sid", "crm_lookup_url", "api_key_sid", "api_key_secret", "twiml_app_sid", "name"];
+
+function voiceChannelError(failure, inputs) {
+  const detail = failure.message || "";
+  const name = /^([a-z_]+)[.:\s]/.exec(detail)?.[1];
+  const input = VOICE_FIELD_ERRORS.includes(name) ? inputs[name] : null;
+  if (!input) return { input: null, text: detail };
+  const label = input.labels?.[0]?.textContent || name;
+  const why = failure.status === 409 && name === "phone_number" ? t("channel.error.duplicate") : t(`channel.error.${name}`);
+  const said = detail.replace(/^[a-z_]+:\s*(Value error,\s*)?/, "");
+  return { input, text: t("channel.error_field", { field: label, why, detail: said }) };
+}
+
+function voiceChannelForm(channel, workflows) {
+  const prefix = channel ? "voice-edit" : "voice-new";
+  const inputs = {
+    name: h("input", { type: "text", required: true, maxlength: 200, value: channel?.name || "" }),
+    phone_number: h("input", { type: "tel", required: true, class: "mono", placeholder: "+551130030000", value: channel?.phone_number || "", disabled: Boolean(channel), autocomplete: "off" }),
+    account_sid: h("input", { type: "text", required: true, class: "mono", maxlength: 34, placeholder: "AC…", value: channel?.account_sid || "", disabled: Boolean(channel), autocomplete: "off", spellcheck: false }),
+    auth_token: h("input", { type: "password", required: !channel, autocomplete: "new-password", spellcheck: false }),
+    workflow_sid: h(
+      "select",
+      {},
+      ...workflows.map((workflow) => h("option", { value: workflow.sid, selected: workflow.sid === channel?.workflow_sid }, workflow.name)),
+    ),
+    language: h("select", {}, ...["pt-BR", "en"].map((value) => h("option", { value, selected: value === (channel?.language || "pt-BR") }, value))),
+    crm_lookup_url: h("input", { type: "text", inputmode: "url", class: "mono", placeholder: "https://crm.exemplo/clientes?telefone={from}", value: channel?.crm_lookup_url || "", spellcheck: false }),
+    api_key_sid: h("input", { type: "text", class: "mono", maxlength: 34, placeholder: "SK…", autocomplete: "off", spellcheck: false }),
+    api_key_secret: h("input", { type: "password", autocomplete: "new-password", spellcheck: false }),
+    twiml_app_sid: h("input", { type: "text", class: "mono", maxlength: 34, placeholder: "AP…", autocomplete: "off", spellcheck: false }),
+  };
+  const record = h("input", { type: "checkbox", id: `${prefix}-record`, checked: channel ? channel.record_calls : true });
+  const error = h("p", { class: "alert alert-error", role: "alert", id: `${prefix}-error`, hidden: true });
+  const softphone = channel
+    ? null
+    : h(
+        "fieldset",
+        { class: "stack" },
+        h("legend", {}, t("channel.softphone")),
+        h("p", { class: "muted small" }, t("channel.softphone_hint")),
+        h(
+          "div",
+          { class: "form-grid" },
+          field(`${prefix}-api-key-sid`, t("channel.api_key_sid"), inputs.api_key_sid),
+          field(`${prefix}-api-key-secret`, t("channel.api_key_secret"), inputs.api_key_secret),
+          field(`${prefix}-twiml-app-sid`, t("channel.twiml_app_sid"), inputs.twiml_app_sid),
+        ),
+      );
+  const form = h(
+    "form",
+    { class: "stack", id: `${prefix}-form`, novalidate: true },
+    h(
+      "div",
+      { class: "form-grid" },
+      field(`${prefix}-name`, t("channel.name"), inputs.name),
+      field(`${prefix}-number`, t("channel.phone_number"), inputs.phone_number, channel ? t("channel.number_fixed") : t("channel.phone_number_hint")),
+      field(`${prefix}-account-sid`, t("channel.account_sid"), inputs.account_sid, channel ? null : t("channel.account_sid_hint")),
+      field(`${prefix}-auth-token`, channel ? t("channel.new_auth_token") : t("channel.auth_token"), inputs.auth_token, channel ? t("channel.auth_token_keep") : t("channel.auth_token_hint")),
+      field(`${prefix}-workflow`, t("channel.workflow"), inputs.workflow_sid, workflows.length ? null : t("workflow.none")),
+      field(`${prefix}-language`, t("channel.language"), inputs.language),
+    ),
+    h("label", { class: "inline-check", for: record.id }, record, t("channel.record_calls")),
+    field(`${prefix}-crm`, t("channel.crm_lookup_url"), inputs.crm_lookup_url, t("channel.crm_lookup_url_hint")),
+    softphone,
+    error,
+    h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, channel ? t("common.save") : t("channel.create"))),
+  );
+  for (const input of Object.values(inputs)) input.setAttribute("aria-describedby", error.id);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    for (const input of Object.values(inputs)) input.removeAttribute("aria-invalid");
+    const text = (input) => input.value.trim() || null;
+    const body = {
+      name: inputs.name.value.trim(),
+      workflow_sid: inputs.workflow_sid.value || null,
+      language: inputs.language.value,
+      record_calls: record.checked,
+      crm_lookup_url: text(inputs.crm_lookup_url),
+    };
+    if (inputs.auth_token.value) body.auth_token = inputs.auth_token.value;
+    try {
+      if (channel) {
+        await api("PATCH", `/api/voice/channels/${channel.sid}`, body);
+      } else {
+        Object.assign(body, {
+          kind: "twilio",
+          phone_number: inputs.phone_number.value.trim(),
+          account_sid: inputs.account_sid.value.trim(),
+          auth_token: inputs.auth_token.value,
+          api_key_sid: text(inputs.api_key_sid),
+          api_key_secret: inputs.api_key_secret.value || null,
+          twiml_app_sid: text(inputs.twiml_app_sid),
+        });
+        await api("POST", "/api/voice/channels", body);
+      }
+      toast(t("common.saved"));
+      show("channels");
+    } catch (failure) {
+      const { input, text: message } = voiceChannelError(failure, inputs);
+      error.textContent = message;
+      error.hidden = false;
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      }
+    }
+  });
+  return card(channel ? t("channel.edit", { name: channel.name }) : t("channel.new"), form);
+}
+
+function editVoiceChannel(channel, workflows) {
+  root.replaceChildren(voiceChannelForm(channel, workflows), h("p", {}, h("a", { href: "#channels", onclick: () => show("channels") }, `← ${t("common.back")}`)));
+  root.querySelector("input:not([disabled])")?.focus();
+}
 
 // The week's hours: one row per weekday (Monday first), checked again by the server, which
 // says which day is wrong; saved hours drive the flows' out-of-hours check at once.
