@@ -551,8 +551,9 @@ async def _asgi_post(app: Any, path: str, body: bytes, headers: dict[str, str]) 
 
 
 async def profile(show: int = 0) -> dict[str, float]:
-    """Server CPU (process time) and SQL statements per webhook acknowledged and per message
-    processed, CUSTOMERS conversations as in the benchmark (webhooks CONCURRENCY at a time);
+    """Server CPU (process time) and SQL statements per webhook acknowledged, per message
+    processed and per bot answer sent, CUSTOMERS conversations as in the benchmark (webhooks
+    CONCURRENCY at a time);
     `show` > 0 prints that many functions of the processing's cProfile by own time."""
     import cProfile
     import pstats
@@ -626,13 +627,24 @@ async def profile(show: int = 0) -> dict[str, float]:
             processing_cpu = time.process_time() - cpu
             stored, done, tasks = await progress(database_url)
             assert done == unique and tasks == CUSTOMERS, (stored, done, tasks)
+            processing_statements, statements = statements, 0
+
+            # The bot's answers, sent to the stand-in Graph API; thread time, as the stand-in
+            # answers from threads of this same process.
+            cpu = time.thread_time()
+            sent = 0
+            while delivered := await hub.outbound.deliver_due():
+                sent += delivered
+            outbound_cpu = time.thread_time() - cpu
         if show:
             pstats.Stats(profiler).sort_stats("tottime").print_stats(show)
     return {
         "ack_cpu_ms": 1000 * ack_cpu / len(requests),
         "ack_statements": ack_statements / len(requests),
         "processing_cpu_ms": 1000 * processing_cpu / unique,
-        "processing_statements": statements / unique,
+        "processing_statements": processing_statements / unique,
+        "outbound_cpu_ms": 1000 * outbound_cpu / max(sent, 1),
+        "outbound_statements": statements / max(sent, 1),
     }
 
 

@@ -151,12 +151,12 @@ class InboundWriter:
         return self.hub.writing()
 
 
-async def release_waiting(session: AsyncSession, provider_message_id: str) -> int:
-    """Statuses that arrived before Atende knew the message's id become due again."""
+async def release_waiting(session: AsyncSession, provider_message_ids: Sequence[str]) -> int:
+    """Statuses that arrived before Atende knew these messages' ids become due again."""
     result = await session.execute(
         update(InboundEvent)
         .where(
-            InboundEvent.provider_message_id == provider_message_id,
+            InboundEvent.provider_message_id.in_(list(provider_message_ids)),
             InboundEvent.state == "waiting",
         )
         .values(state="pending")

@@ -170,16 +170,27 @@ class OutboundDispatcher:
         return outcomes
 
     async def _record(self, outcomes: Sequence[Outcome], claimed: Sequence[Claimed]) -> None:
+        """The round's outcomes in one transaction: the messages and their conversations read
+        in two queries, their events written in one insert, the statuses that waited for
+        their ids released in one update."""
         done = {outcome.message_id for outcome in outcomes}
         async with self.hub.writing() as session:
             ids = [item.message_id for item in claimed]
             rows = await session.scalars(select(Message).where(Message.id.in_(ids)))
             messages = {row.id: row for row in rows}
+            sids = {item.conversation_sid for item in claimed}
+            # Loaded so each status event finds its conversation without a query of its own.
+            list(await session.scalars(select(Conversation).where(Conversation.sid.in_(sids))))
+            events.hold(session)
             for item in claimed:  # the rest of a chain that stopped goes back, untouched
                 if item.message_id not in done and messages[item.message_id].status == "sending":
                     messages[item.message_id].status = "queued"
             for outcome in outcomes:
                 await self._apply(session, messages[outcome.message_id], outcome)
+            await events.release(session)
+            accepted = [o.provider_id for o in outcomes if o.error is None and o.provider_id]
+            if accepted and await release_waiting(session, accepted):
+                self.hub.inbound.wake()
             await session.commit()
         self.hub.after_commit()
 
@@ -190,8 +201,6 @@ class OutboundDispatcher:
             message.provider_id = outcome.provider_id
             message.error_code = message.error_message = None
             await service.set_status(message, "accepted")
-            if outcome.provider_id and await release_waiting(session, outcome.provider_id):
-                self.hub.inbound.wake()
             return
         error = outcome.error
         if error.retryable and message.attempts < MAX_ATTEMPTS:
