@@ -435,8 +435,10 @@ async def save_changes(
     stored: StoredRows,
     now: datetime,
     attribute_texts: Mapping[str, str] | None = None,
-) -> None:
-    """Write exactly the rows the command changed; SIDs the engine forgot were deleted.
+) -> CheckedWrites:
+    """Write exactly the rows the command changed, except those whose answer matters, which
+    are returned for `save_checked`: this part reads no result, so on PostgreSQL it can be
+    pipelined.
 
     `stored` says which rows exist and what they hold (kept up to date here): a new
     reservation is inserted without first trying an update, and unchanged workers and worker
@@ -500,12 +502,13 @@ async def save_changes(
         ),
     )
     new_reservations = []
+    checked = CheckedWrites(deleted_tasks=deleted_tasks, deleted_workers=deleted_workers)
     for sid in sorted(changes.reservation_sids):
         reservation = engine.reservations.get(sid)
         if reservation is None:
             stored.reservations.discard(sid)
         elif sid in stored.reservations:
-            await _update_reservation(session, reservation)
+            checked.reservations.append(reservation)
         else:
             new_reservations.append(_reservation_row(workspace_sid, reservation))
             stored.reservations.add(sid)
@@ -516,7 +519,23 @@ async def save_changes(
     for sid in deleted_workers:
         stored.workers.pop(sid, None)
         stored.channels.pop(sid, None)
-    await _delete_rows(session, deleted_tasks, deleted_workers)
+    return checked
+
+
+@dataclass
+class CheckedWrites:
+    """Writes whose outcome is read: a reservation update must find the row in the status it
+    may follow (an accept racing another node's), and deletes come last."""
+
+    deleted_tasks: list[str]
+    deleted_workers: list[str]
+    reservations: list[Reservation] = field(default_factory=list)
+
+
+async def save_checked(session: AsyncSession, checked: CheckedWrites) -> None:
+    for reservation in checked.reservations:
+        await _update_reservation(session, reservation)
+    await _delete_rows(session, checked.deleted_tasks, checked.deleted_workers)
 
 
 async def _delete_rows(

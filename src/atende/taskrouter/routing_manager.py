@@ -39,6 +39,7 @@ from atende.taskrouter.persistence import (
     StoredRows,
     load_snapshot,
     save_changes,
+    save_checked,
     settings_of,
     to_datetime,
 )
@@ -178,19 +179,22 @@ class RoutingManager:
     ) -> None:
         engine = state.engine
         changes = engine.drain_changes()
-        if nodes.is_shared(session) and (events or any(changes)):
-            state.version = await nodes.bump_version(session, state.sid)
         state.realtime.observe(engine, changes)
-        await save_changes(
-            session,
-            state.sid,
-            engine,
-            changes,
-            state.stored,
-            to_datetime(self.clock()),
-            attribute_texts,
-        )
-        await record_cumulative(session, state.sid, engine, events)
+        async with nodes.pipelined(session):
+            if nodes.is_shared(session) and (events or any(changes)):
+                await nodes.bump_version(session, state.sid)
+                state.version += 1
+            checked = await save_changes(
+                session,
+                state.sid,
+                engine,
+                changes,
+                state.stored,
+                to_datetime(self.clock()),
+                attribute_texts,
+            )
+            await record_cumulative(session, state.sid, engine, events)
+        await save_checked(session, checked)
         await record_events(session, records_for(state.sid, events, engine, actor), state.webhook)
         for hook in self.after_command:
             hook(session, state, events)
