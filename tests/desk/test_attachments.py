@@ -4,10 +4,12 @@ the history; an agent attaches only to their own conversations."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from atende.auth.models import Role
 from atende.conversations.models import Conversation, MediaFile, Message
@@ -115,6 +117,17 @@ async def test_a_pdf_goes_to_whatsapp_by_a_link_meta_can_download(
     assert download.headers["content-type"] == "application/pdf"
     guessed = await client.get(f"/api/media/{media_sid}/shared/not-the-secret")
     assert guessed.status_code == 404
+    # A day later (ATENDE_MEDIA_LINK_SECONDS) the providers' link no longer opens the file.
+    lifetime = timedelta(seconds=app.state.runtime.settings.media_link_seconds)
+    async with app.state.runtime.sessions() as session:
+        await session.execute(
+            update(Message)
+            .where(Message.sid == sent["sid"])
+            .values(sent_at=datetime.now(UTC) - lifetime - timedelta(minutes=1))
+        )
+        await session.commit()
+    expired = await client.get(document["link"].removeprefix(public))
+    assert expired.status_code == 410 and "expired" in expired.text
 
     # The history shows the attachment, read from our copy, and its delivery.
     history = await client.get(f"/api/conversations/{conversation.sid}/messages", headers=agent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -188,12 +189,17 @@ async def media(sid: str, session: DbSession, principal: AnyUser) -> Response:
 
 
 @router.get("/media/{sid}/shared/{share}", include_in_schema=False)
-async def shared_media(sid: str, share: str, session: DbSession) -> Response:
-    """An agent's attachment, fetched by WhatsApp or Twilio with the link they were given."""
+async def shared_media(sid: str, share: str, session: DbSession, runtime: RuntimeDep) -> Response:
+    """An agent's attachment, fetched by WhatsApp or Twilio with the link they were given. The
+    providers download it when the message is sent; the link opens the file for
+    `ATENDE_MEDIA_LINK_SECONDS` after that, not for ever."""
     repository = ConversationRepository(session)
     message = await repository.message_with_media(sid)
     if message is None or message.direction != "outbound" or not may_share(message.content, share):
         raise Problem(404, "Not found", f"media {sid} does not exist")
+    lifetime = timedelta(seconds=runtime.settings.media_link_seconds)
+    if utcnow() - message.sent_at > lifetime:
+        raise Problem(410, "Link expired", f"media {sid}: the link lasts {lifetime} after sending")
     file = await repository.media_content(sid)
     if file is None or file.content is None:
         raise Problem(404, "Not found", f"media {sid} does not exist")
