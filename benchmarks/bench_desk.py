@@ -24,19 +24,17 @@ import base64
 import contextlib
 import json
 import os
-import signal
-import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import harness
 import httpx
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from sqlalchemy import insert
@@ -45,35 +43,15 @@ from atende import heap
 from atende.auth import secrets
 from atende.auth.models import ApiToken, Role, User
 from atende.auth.service import AuthService
-from atende.config import Settings
 from atende.db.migrate import upgrade_async
-from atende.runtime import Runtime
-from atende.sids import new_sid
-from atende.taskrouter import models
-from atende.taskrouter.routing_manager import RoutingManager
 from atende.taskrouter.service import TaskRouterService
-from atende.taskrouter.service_base import MANAGER_KEY
 
-ATENDE = Path(sys.executable).with_name("atende")
-HOST = "127.0.0.1"
 STREAMS = 2000
 AGENT_SAMPLES = 200
 SUPERVISOR_SAMPLES = 30
 AGENT_GOAL_MS = 50.0
 SUPERVISOR_GOAL_MS = 100.0
 CONNECT_BATCH = 100
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 # ----------------------------------------------------------------------------- seeding
@@ -96,19 +74,12 @@ async def seed(database_url: str) -> Floor:
     """A workspace of 2,000 available agents, each with a login and a stream token, and 2,000
     supervisor tokens. Rows go in directly: the figure is about serving, not seeding."""
     await upgrade_async(database_url)
-    settings = replace(Settings.from_env({}), database_url=database_url, run_background=False)
-    runtime = Runtime(settings)
-    runtime.services[MANAGER_KEY] = RoutingManager(runtime)
-    try:
+    async with harness.seeding_runtime(database_url) as runtime:
         async with runtime.sessions() as session:
             account = await AuthService(session).create_account("bench desk")
             service = TaskRouterService(session, runtime)
             workspace = await service.create_workspace(account.account_sid, "bench desk")
-            queue = await service.create_task_queue(workspace.sid, "All", target_workers="1==1")
-            routing = {"task_routing": {"default_filter": {"queue": queue.sid}}}
-            workflow = await service.create_workflow(
-                workspace.sid, "All", json.dumps(routing), task_reservation_timeout=600
-            )
+            workflow = await harness.one_queue_workflow(service, workspace.sid, 600)
             engine = (await service.routing(workspace.sid)).engine
             activities = {a.friendly_name: sid for sid, a in engine.activities.items()}
             channels = list(engine.task_channels)
@@ -130,51 +101,20 @@ async def seed(database_url: str) -> Floor:
             agent_tokens,
             supervisor_tokens,
         )
-    finally:
-        await runtime.engine.dispose()
 
 
 async def _insert_agents(
     session: Any, workspace_sid: str, activity_sid: str, channels: list[str]
 ) -> tuple[list[str], list[str]]:
     now = datetime.now(UTC)
-    workers = [new_sid("WK") for _ in range(STREAMS)]
-    await session.execute(
-        insert(models.Worker),
-        [
-            {
-                "sid": sid,
-                "workspace_sid": workspace_sid,
-                "friendly_name": f"agent{index:05d}",
-                "attributes": json.dumps({"skills": ["auto"], "team": f"T{index % 20}"}),
-                "activity_sid": activity_sid,
-                "available": True,
-                "date_status_changed": now,
-                "idle_since": now,
-                "version": 0,
-                "date_created": now,
-                "date_updated": now,
-            }
-            for index, sid in enumerate(workers)
-        ],
-    )
-    await session.execute(
-        insert(models.WorkerChannel),
-        [
-            {
-                "sid": new_sid("WC"),
-                "workspace_sid": workspace_sid,
-                "worker_sid": worker,
-                "task_channel_sid": channel,
-                "configured_capacity": 1,
-                "available": True,
-                "idle_since": now,
-                "date_created": now,
-                "date_updated": now,
-            }
-            for worker in workers
-            for channel in channels
-        ],
+    workers = await harness.insert_workers(
+        session,
+        workspace_sid,
+        activity_sid,
+        channels,
+        range(STREAMS),
+        lambda index: json.dumps({"skills": ["auto"], "team": f"T{index % 20}"}),
+        now,
     )
     await session.execute(
         insert(User),
@@ -220,42 +160,6 @@ async def _insert_tokens(session: Any, role: Role, users: list[int | None]) -> l
 
 
 # ----------------------------------------------------------------------------- servers
-
-
-class Process:
-    """A server in its own process, so the clients' work does not slow it down."""
-
-    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        self.command = [part.replace("{port}", str(self.port)) for part in command]
-        self.env = env
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, ready_path: str) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("server exited:\n" + self.log.read_text()[-3000:])
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}{ready_path}", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def baseline_app() -> FastAPI:
@@ -391,10 +295,10 @@ class Listeners:
         for start in range(0, len(pending), CONNECT_BATCH):
             batch = []
             for path in pending[start : start + CONNECT_BATCH]:
-                stream = RawStream(self, len(self.streams), path, f"{HOST}:{port}")
+                stream = RawStream(self, len(self.streams), path, f"{harness.HOST}:{port}")
                 self.streams.append(stream)
                 batch.append(stream)
-                await loop.create_connection(lambda stream=stream: stream, HOST, port)
+                await loop.create_connection(lambda stream=stream: stream, harness.HOST, port)
             await asyncio.gather(*(stream.opened for stream in batch))
 
     async def wait_for(self, marker: str, count: int, timeout: float = 10.0) -> list[float]:
@@ -450,7 +354,9 @@ async def _alternate(
     return mine, plain
 
 
-async def agent_pushes(atende: Process, plain: Process, floor: Floor) -> tuple[list[float], ...]:
+async def agent_pushes(
+    atende: harness.Server, plain: harness.Server, floor: Floor
+) -> tuple[list[float], ...]:
     """Milliseconds from sending a create to its reservation reaching the chosen agent, and
     from asking the plain server to push one message to one client to its arrival."""
     ours, theirs = Listeners(), Listeners()
@@ -495,7 +401,7 @@ async def agent_pushes(atende: Process, plain: Process, floor: Floor) -> tuple[l
 
 
 async def supervisor_fanout(
-    atende: Process, plain: Process, floor: Floor
+    atende: harness.Server, plain: harness.Server, floor: Floor
 ) -> tuple[list[float], ...]:
     """Milliseconds from sending a status change until all 2,000 streams have it, and from
     asking the plain server to broadcast until all 2,000 of its clients have the message."""
@@ -546,17 +452,17 @@ async def supervisor_fanout(
 def _entry(
     name: str, values: list[float], fraction: float, baseline: list[float], goal_ms: float | None
 ) -> dict[str, Any]:
-    value = _percentile(values, fraction) if values else float("nan")
-    reference = _percentile(baseline, fraction) if baseline else None
-    return {
-        "name": name,
-        "value": round(value, 2),
-        "unit": "ms",
-        "baseline": None if reference is None else round(reference, 2),
-        "ratio": None if not reference else round(value / reference, 2),
-        "goal": None if goal_ms is None else f"< {goal_ms:g} ms",
-        "meets": None if goal_ms is None else bool(values) and value < goal_ms,
-    }
+    """The percentile at `fraction` of ours beside the baseline's; NaN if no sample arrived."""
+    value = harness.percentile(values, fraction) if values else float("nan")
+    reference = harness.percentile(baseline, fraction) if baseline else None
+    return harness.entry(
+        name,
+        value,
+        "ms",
+        reference,
+        None if goal_ms is None else f"< {goal_ms:g} ms",
+        None if goal_ms is None else bool(values) and value < goal_ms,
+    )
 
 
 async def _measure(workdir: Path) -> list[dict[str, Any]]:
@@ -564,16 +470,14 @@ async def _measure(workdir: Path) -> list[dict[str, Any]]:
     clock = time.perf_counter()
     floor = await seed(database_url)
     _log(f"seeded in {time.perf_counter() - clock:.1f} s")
-    atende = Process(
-        [str(ATENDE), "serve", "--host", HOST, "--port", "{port}"],
-        {"ATENDE_DATABASE_URL": database_url},
-        workdir / "atende.log",
+    atende = harness.Server(workdir / "atende.log", {"ATENDE_DATABASE_URL": database_url})
+    plain = harness.Server(
+        workdir / "plain.log",
+        command=(sys.executable, __file__, "--serve-baseline", "{port}"),
+        ready_path="/ready",
     )
-    plain = Process(
-        [sys.executable, __file__, "--serve-baseline", "{port}"], {}, workdir / "plain.log"
-    )
-    atende.start("/healthz")
-    plain.start("/ready")
+    atende.start()
+    plain.start()
     _log(f"servers up at {time.perf_counter() - clock:.1f} s")
     try:
         agents, plain_one = await agent_pushes(atende, plain, floor)
@@ -615,22 +519,21 @@ def _log(line: str) -> None:
 
 
 def run() -> list[dict[str, Any]]:
-    # This process seeds the database and holds 4,000 sockets with their buffers: its own full
-    # collections would stall the clients for 50-150 ms and be counted as the servers' latency.
-    # `atende serve` freezes its survivors the same way (atende.heap), and so does the baseline.
-    freezer = heap.install()
-    try:
-        with tempfile.TemporaryDirectory(prefix="atende-bench-desk-") as directory:
-            return asyncio.run(_measure(Path(directory)))
-    finally:
-        heap.uninstall(freezer)
+    # This process seeds the database and holds 4,000 sockets with their buffers (their full
+    # collections stalled the clients for 50-150 ms): see `harness.frozen_heap`. The baseline server
+    # freezes its heap too, as `atende serve` does.
+    with (
+        harness.frozen_heap(),
+        tempfile.TemporaryDirectory(prefix="atende-bench-desk-") as directory,
+    ):
+        return asyncio.run(_measure(Path(directory)))
 
 
 def _serve_baseline(port: int) -> None:
     import uvicorn
 
     heap.install()
-    uvicorn.run(baseline_app(), host=HOST, port=port, log_level="warning")
+    uvicorn.run(baseline_app(), host=harness.HOST, port=port, log_level="warning")
 
 
 if __name__ == "__main__":
@@ -640,5 +543,5 @@ if __name__ == "__main__":
     if args.serve_baseline is not None:
         _serve_baseline(args.serve_baseline)
     else:
-        for entry in run():
-            print(json.dumps(entry))
+        for row in run():
+            print(json.dumps(row))

@@ -17,9 +17,7 @@ is set, in a database of its own that is dropped afterwards.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -27,9 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
+import harness
 from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
 
 from atende.db.engine import create_engine, session_factory
 from atende.db.migrate import upgrade
@@ -283,31 +280,16 @@ async def database_figures(label: str, database_url: str) -> list[dict[str, Any]
 
 
 async def postgres(admin_url: str, timelines: list[list[Entry]]) -> list[dict[str, Any]]:
-    admin = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"atende_bench_ops_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    try:
+    with harness.postgres_database(admin_url, "atende_bench_ops_") as url:
         await seed(url, timelines)
         return await database_figures("PostgreSQL", url)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _entry(
     name: str, value: float, unit: str, baseline: float, goal: str, meets: bool
 ) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": round(value, 3),
-        "unit": unit,
-        "baseline": round(baseline, 3),
-        "ratio": round(value / baseline, 3) if baseline else None,
-        "goal": goal,
-        "meets": meets,
-    }
+    """Rounded to 3 digits: the report's figure is a fraction of a second."""
+    return harness.entry(name, value, unit, baseline, goal, meets, digits=3)
 
 
 async def _run() -> list[dict[str, Any]]:
@@ -317,9 +299,7 @@ async def _run() -> list[dict[str, Any]]:
         url = f"sqlite:///{Path(directory) / 'bench.db'}"
         await seed(url, timelines)
         results += await database_figures("SQLite", url)
-    admin_url = os.environ.get("ATENDE_BENCH_POSTGRES_URL") or os.environ.get(
-        "ATENDE_TEST_DATABASE_URL"
-    )
+    admin_url = harness.postgres_server_url()
     if admin_url:
         results += await postgres(admin_url, timelines)
     return results

@@ -20,41 +20,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import harness
 import httpx
-import psycopg
 import websockets
-from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 
-from atende import heap
 from atende.auth.models import Role
 from atende.auth.service import AuthService
-from atende.config import Settings
 from atende.db.migrate import upgrade_async
 from atende.runtime import Runtime
-from atende.sids import new_sid
-from atende.taskrouter import models
-from atende.taskrouter.routing_manager import RoutingManager
 from atende.taskrouter.service import TaskRouterService
-from atende.taskrouter.service_base import MANAGER_KEY
 
-ATENDE = Path(sys.executable).with_name("atende")
-HOST = "127.0.0.1"
 RATE = 100
 LATENCY_SECONDS = 5
 SEQUENTIAL = 150
@@ -63,13 +48,6 @@ LATENCY_GOAL_MS = 20.0
 THROUGHPUT_GOAL = 100.0
 ROUND_TASKS = 300
 MEMORY_GOAL_MB = 300.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # ------------------------------------------------------------------------------- seeding
@@ -86,10 +64,7 @@ class Seeded:
 
 async def seed(database_url: str, workers: int, *, with_account: Seeded | None = None) -> Seeded:
     """A workspace with `workers` available workers, one queue and one workflow."""
-    settings = replace(Settings.from_env({}), database_url=database_url, run_background=False)
-    runtime = Runtime(settings)
-    runtime.services[MANAGER_KEY] = RoutingManager(runtime)
-    try:
+    async with harness.seeding_runtime(database_url) as runtime:
         async with runtime.sessions() as session:
             if with_account is None:
                 auth = AuthService(session)
@@ -101,12 +76,8 @@ async def seed(database_url: str, workers: int, *, with_account: Seeded | None =
                 token = with_account.stream_token
             service = TaskRouterService(session, runtime)
             workspace = await service.create_workspace(account_sid, f"bench {workers}")
-            queue = await service.create_task_queue(workspace.sid, "All", target_workers="1==1")
-            configuration = {"task_routing": {"default_filter": {"queue": queue.sid}}}
             # Offers outlive the run: timeouts firing mid-run would measure something else.
-            workflow = await service.create_workflow(
-                workspace.sid, "All", json.dumps(configuration), task_reservation_timeout=3600
-            )
+            workflow = await harness.one_queue_workflow(service, workspace.sid, 3600)
             available = next(
                 sid
                 for sid, activity in (
@@ -118,8 +89,6 @@ async def seed(database_url: str, workers: int, *, with_account: Seeded | None =
             await session.commit()
         await _insert_workers(runtime, workspace.sid, available, channels, workers)
         return Seeded(account_sid, auth_token, token, workspace.sid, workflow.sid)
-    finally:
-        await runtime.engine.dispose()
 
 
 async def _insert_workers(
@@ -128,104 +97,17 @@ async def _insert_workers(
     """In transactions of a thousand, so a running server is never kept waiting long."""
     now = datetime.now(UTC)
     for start in range(0, count, 1000):
-        workers = [
-            {
-                "sid": new_sid("WK"),
-                "workspace_sid": workspace_sid,
-                "friendly_name": f"agent{index:05d}",
-                "attributes": json.dumps({"skills": [f"s{index % 50}"], "languages": ["pt"]}),
-                "activity_sid": activity_sid,
-                "available": True,
-                "date_status_changed": now,
-                "idle_since": now,
-                "version": 0,
-                "date_created": now,
-                "date_updated": now,
-            }
-            for index in range(start, min(start + 1000, count))
-        ]
         async with runtime.sessions() as session:
-            await _insert_batch(session, workers, channels, now, workspace_sid)
-            await session.commit()
-
-
-async def _insert_batch(
-    session: Any,
-    workers: list[dict[str, Any]],
-    channels: list[str],
-    now: datetime,
-    workspace_sid: str,
-) -> None:
-    await session.execute(insert(models.Worker), workers)
-    await session.execute(
-        insert(models.WorkerChannel),
-        [
-            {
-                "sid": new_sid("WC"),
-                "workspace_sid": workspace_sid,
-                "worker_sid": worker["sid"],
-                "task_channel_sid": channel,
-                "configured_capacity": 1,
-                "available": True,
-                "idle_since": now,
-                "date_created": now,
-                "date_updated": now,
-            }
-            for worker in workers
-            for channel in channels
-        ],
-    )
-
-
-# -------------------------------------------------------------------------------- server
-
-
-class Server:
-    def __init__(self, database_url: str, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        self.database_url = database_url
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {**os.environ, "ATENDE_DATABASE_URL": self.database_url}
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(ATENDE), "serve", "--host", HOST, "--port", str(self.port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+            await harness.insert_workers(
+                session,
+                workspace_sid,
+                activity_sid,
+                channels,
+                range(start, min(start + 1000, count)),
+                lambda index: json.dumps({"skills": [f"s{index % 50}"], "languages": ["pt"]}),
+                now,
             )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("server exited:\n" + self.log.read_text()[-3000:])
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def rss_mb(self) -> float:
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS")
-
-    def tail(self) -> str:
-        """The end of the server's log, for a failed run's report."""
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            await session.commit()
 
 
 # ------------------------------------------------------------------------------- traffic
@@ -238,9 +120,9 @@ class Reservations:
         self.arrived: dict[str, float] = {}
         self.ready = asyncio.Event()
 
-    async def follow(self, server: Server, seeded: Seeded) -> None:
+    async def follow(self, server: harness.Server, seeded: Seeded) -> None:
         url = (
-            f"ws://{HOST}:{server.port}/api/stream/workspaces/{seeded.workspace_sid}"
+            f"ws://{harness.HOST}:{server.port}/api/stream/workspaces/{seeded.workspace_sid}"
             f"?token={seeded.stream_token}"
         )
         async with websockets.connect(url, max_size=None) as socket_:
@@ -252,7 +134,7 @@ class Reservations:
 
 
 @contextlib.asynccontextmanager
-async def following(server: Server, seeded: Seeded) -> AsyncIterator[Reservations]:
+async def following(server: harness.Server, seeded: Seeded) -> AsyncIterator[Reservations]:
     reservations = Reservations()
     task = asyncio.create_task(reservations.follow(server, seeded))
     await asyncio.wait_for(reservations.ready.wait(), 30)
@@ -265,7 +147,7 @@ async def following(server: Server, seeded: Seeded) -> AsyncIterator[Reservation
             await task
 
 
-def _client(server: Server, seeded: Seeded, connections: int = 64) -> httpx.AsyncClient:
+def _client(server: harness.Server, seeded: Seeded, connections: int = 64) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.AsyncClient(
         base_url=server.url,
@@ -293,11 +175,6 @@ async def _create_task(http: httpx.AsyncClient, seeded: Seeded) -> str:
     raise AssertionError("unreachable")
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 async def _paced(count: int, rate: float | None, one: Any) -> None:
     """`count` calls of `one`: sent at `rate` per second whatever the answers (open loop), or
     one after another when `rate` is None."""
@@ -314,7 +191,7 @@ async def _paced(count: int, rate: float | None, one: Any) -> None:
 
 
 async def task_latency(
-    server: Server, seeded: Seeded, count: int, rate: float | None = RATE
+    server: harness.Server, seeded: Seeded, count: int, rate: float | None = RATE
 ) -> list[float]:
     """Milliseconds from sending a create to its `reservation.created` event on the stream.
 
@@ -343,7 +220,9 @@ async def task_latency(
         ]
 
 
-async def bare_latency(server: Server, count: int, rate: float | None = RATE) -> list[float]:
+async def bare_latency(
+    server: harness.Server, count: int, rate: float | None = RATE
+) -> list[float]:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         latencies: list[float] = []
 
@@ -371,7 +250,7 @@ async def _closed_loop(concurrency: int, total: int, request: Any) -> float:
     return total / (time.perf_counter() - started)
 
 
-async def saturation(server: Server, seeded: Seeded, budget: int) -> tuple[float, int]:
+async def saturation(server: harness.Server, seeded: Seeded, budget: int) -> tuple[float, int]:
     """Double the concurrency until tasks/s grows by less than 10 %; (best rate, concurrency)."""
     best, best_concurrency, previous, concurrency = 0.0, 1, 0.0, 1
     async with _client(server, seeded) as http:
@@ -387,7 +266,7 @@ async def saturation(server: Server, seeded: Seeded, budget: int) -> tuple[float
     return best, best_concurrency
 
 
-async def bare_throughput(server: Server, concurrency: int) -> float:
+async def bare_throughput(server: harness.Server, concurrency: int) -> float:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
 
         async def request() -> None:
@@ -399,38 +278,26 @@ async def bare_throughput(server: Server, concurrency: int) -> float:
 # ------------------------------------------------------------------------------ scenarios
 
 
-def _entry(
-    name: str, value: float, unit: str, baseline: float, goal: str, meets: bool | None
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": round(value, 2),
-        "unit": unit,
-        "baseline": round(baseline, 2),
-        "ratio": round(value / baseline, 2) if baseline else None,
-        "goal": goal,
-        "meets": meets,
-    }
-
-
-async def latency_figures(label: str, server: Server, seeded: Seeded) -> list[dict[str, Any]]:
+async def latency_figures(
+    label: str, server: harness.Server, seeded: Seeded
+) -> list[dict[str, Any]]:
     """At RATE tasks/s (the goal), then one task at a time: the service time by itself."""
     sent = RATE * LATENCY_SECONDS
     bare = await bare_latency(server, sent // 2)
     latencies = await task_latency(server, seeded, sent)
     alone_bare = await bare_latency(server, SEQUENTIAL, rate=None)
     alone = await task_latency(server, seeded, SEQUENTIAL, rate=None)
-    p99 = _percentile(latencies, 0.99)
+    p99 = harness.percentile(latencies, 0.99)
     return [
-        _entry(
+        harness.entry(
             f"{label}: create → reservation event on the push stream, p99 at {RATE} tasks/s",
             p99,
             "ms",
-            _percentile(bare, 0.99),
+            harness.percentile(bare, 0.99),
             f"< {LATENCY_GOAL_MS:.0f} ms",
             p99 < LATENCY_GOAL_MS and len(latencies) == sent,
         ),
-        _entry(
+        harness.entry(
             f"{label}: create → reservation event, p50 at {RATE} tasks/s",
             statistics.median(latencies),
             "ms",
@@ -438,11 +305,11 @@ async def latency_figures(label: str, server: Server, seeded: Seeded) -> list[di
             "",
             None,
         ),
-        _entry(
+        harness.entry(
             f"{label}: create → reservation event, p99 one task at a time",
-            _percentile(alone, 0.99),
+            harness.percentile(alone, 0.99),
             "ms",
-            _percentile(alone_bare, 0.99),
+            harness.percentile(alone_bare, 0.99),
             "",
             None,
         ),
@@ -453,7 +320,7 @@ async def sqlite_scenarios(directory: Path) -> list[dict[str, Any]]:
     database_url = f"sqlite:///{directory / 'bench.db'}"
     await upgrade_async(database_url)
     five = await seed(database_url, 5_000)
-    server = Server(database_url, directory / "server.log")
+    server = harness.Server(directory / "server.log", {"ATENDE_DATABASE_URL": database_url})
     server.start()
     results: list[dict[str, Any]] = []
     try:
@@ -461,7 +328,7 @@ async def sqlite_scenarios(directory: Path) -> list[dict[str, Any]]:
         rate, concurrency = await saturation(server, five, 2_000)
         baseline = await bare_throughput(server, concurrency)
         results.append(
-            _entry(
+            harness.entry(
                 "SQLite, 5,000 workers: tasks created per second at saturation "
                 f"({concurrency} clients)",
                 rate,
@@ -477,7 +344,7 @@ async def sqlite_scenarios(directory: Path) -> list[dict[str, Any]]:
             (await http.get(f"/v1/Workspaces/{ten.workspace_sid}/Workers")).raise_for_status()
         grown = server.rss_mb() - before
         results.append(
-            _entry(
+            harness.entry(
                 "10,000 workers: server memory added by loading the workspace",
                 grown,
                 "MB",
@@ -496,52 +363,36 @@ async def sqlite_scenarios(directory: Path) -> list[dict[str, Any]]:
 
 
 async def postgres_scenario(admin_url: str, directory: Path) -> list[dict[str, Any]]:
-    admin = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"atende_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    server = Server(database_url, directory / "server-pg.log")
-    try:
-        await upgrade_async(database_url)
-        five = await seed(database_url, 5_000)
-        server.start()
-        return await latency_figures("PostgreSQL, 5,000 workers", server, five)
-    except Exception:
-        print(server.tail(), file=sys.stderr)
-        raise
-    finally:
-        server.stop()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with harness.postgres_database(admin_url, "atende_bench_") as database_url:
+        server = harness.Server(directory / "server-pg.log", {"ATENDE_DATABASE_URL": database_url})
+        try:
+            await upgrade_async(database_url)
+            five = await seed(database_url, 5_000)
+            server.start()
+            return await latency_figures("PostgreSQL, 5,000 workers", server, five)
+        except Exception:
+            print(server.tail(), file=sys.stderr)
+            raise
+        finally:
+            server.stop()
 
 
 async def _run() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="atende-bench-") as folder:
         directory = Path(folder)
         results = await sqlite_scenarios(directory)
-        postgres = os.environ.get("ATENDE_BENCH_POSTGRES_URL") or os.environ.get(
-            "ATENDE_TEST_DATABASE_URL"
-        )
+        postgres = harness.postgres_server_url()
         if postgres:
             results += await postgres_scenario(postgres, directory)
         return results
 
 
 def run() -> list[dict[str, Any]]:
-    # The load generator's own full collections (it holds the seeded rows) would be counted as
-    # the server's latency; the server does the same (`atende serve`).
-    freezer = heap.install()
-    try:
+    # The load generator holds the seeded rows: see `harness.frozen_heap`.
+    with harness.frozen_heap():
         return asyncio.run(_run())
-    finally:
-        heap.uninstall(freezer)
 
 
 if __name__ == "__main__":
-    for entry in run():
-        print(entry)
+    for row in run():
+        print(row)

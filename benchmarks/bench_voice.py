@@ -21,12 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -36,23 +31,18 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import httpx
-from sqlalchemy import func, insert, select
+import harness
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.request_validator import RequestValidator
 
-from atende import heap
 from atende.config import Settings
 from atende.db.migrate import upgrade_async
 from atende.runtime import Runtime
-from atende.sids import new_sid
 from atende.taskrouter import models
-from atende.taskrouter.routing_manager import RoutingManager
 from atende.taskrouter.service import TaskRouterService
-from atende.taskrouter.service_base import MANAGER_KEY
 from atende.voice.channels import ChannelService
 
-ATENDE = Path(sys.executable).with_name("atende")
-HOST = "127.0.0.1"
 WORKERS = 5_000
 CONCURRENCY = 32
 THROUGHPUT_REQUESTS = 600
@@ -76,13 +66,6 @@ QUICK_FLOW = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class Seeded:
     account_sid: str
@@ -93,19 +76,12 @@ class Seeded:
 async def seed(database_url: str) -> Seeded:
     """A workspace with WORKERS available agents, one queue, and a voice channel routed there."""
     await upgrade_async(database_url)
-    settings = replace(Settings.from_env({}), database_url=database_url, run_background=False)
-    runtime = Runtime(settings)
-    runtime.services[MANAGER_KEY] = RoutingManager(runtime)
     account_sid, auth_token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
-    try:
+    async with harness.seeding_runtime(database_url) as runtime:
         async with runtime.sessions() as session:
             service = TaskRouterService(session, runtime)
             workspace = await service.create_workspace(account_sid, "bench voice")
-            queue = await service.create_task_queue(workspace.sid, "All", target_workers="1==1")
-            configuration = {"task_routing": {"default_filter": {"queue": queue.sid}}}
-            workflow = await service.create_workflow(
-                workspace.sid, "All", json.dumps(configuration)
-            )
+            workflow = await harness.one_queue_workflow(service, workspace.sid)
             engine = (await service.routing(workspace.sid)).engine
             available = next(sid for sid, a in engine.activities.items() if a.available)
             channels = list(engine.task_channels)
@@ -123,49 +99,21 @@ async def seed(database_url: str) -> Seeded:
             await _insert_workers(session, workspace.sid, available, channels)
             await session.commit()
         return Seeded(account_sid, auth_token, workspace.sid)
-    finally:
-        await runtime.engine.dispose()
 
 
 async def _insert_workers(
-    session: Any, workspace_sid: str, activity_sid: str, channels: list[str]
+    session: AsyncSession, workspace_sid: str, activity_sid: str, channels: list[str]
 ) -> None:
     now = datetime.now(UTC)
     for start in range(0, WORKERS, 1000):
-        workers = [
-            {
-                "sid": new_sid("WK"),
-                "workspace_sid": workspace_sid,
-                "friendly_name": f"agent{index:05d}",
-                "attributes": json.dumps({"contact_uri": f"client:agent{index}"}),
-                "activity_sid": activity_sid,
-                "available": True,
-                "date_status_changed": now,
-                "idle_since": now,
-                "version": 0,
-                "date_created": now,
-                "date_updated": now,
-            }
-            for index in range(start, min(start + 1000, WORKERS))
-        ]
-        await session.execute(insert(models.Worker), workers)
-        await session.execute(
-            insert(models.WorkerChannel),
-            [
-                {
-                    "sid": new_sid("WC"),
-                    "workspace_sid": workspace_sid,
-                    "worker_sid": worker["sid"],
-                    "task_channel_sid": channel,
-                    "configured_capacity": 1,
-                    "available": True,
-                    "idle_since": now,
-                    "date_created": now,
-                    "date_updated": now,
-                }
-                for worker in workers
-                for channel in channels
-            ],
+        await harness.insert_workers(
+            session,
+            workspace_sid,
+            activity_sid,
+            channels,
+            range(start, min(start + 1000, WORKERS)),
+            lambda index: json.dumps({"contact_uri": f"client:agent{index}"}),
+            now,
         )
 
 
@@ -192,49 +140,9 @@ async def count_voice_tasks(database_url: str, workspace_sid: str) -> tuple[int,
         await runtime.engine.dispose()
 
 
-class Server:
-    def __init__(self, database_url: str, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        self.database_url = database_url
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "ATENDE_DATABASE_URL": self.database_url,
-            "ATENDE_PUBLIC_URL": self.url,
-            "ATENDE_TWILIO_API_BASE": f"http://{HOST}:9",
-        }
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(ATENDE), "serve", "--host", HOST, "--port", str(self.port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("server exited:\n" + self.log.read_text()[-3000:])
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def signed_calls(server: Server, seeded: Seeded, count: int) -> list[tuple[dict[str, str], str]]:
+def signed_calls(
+    server: harness.Server, seeded: Seeded, count: int
+) -> list[tuple[dict[str, str], str]]:
     """`count` distinct incoming calls, each form with its X-Twilio-Signature."""
     url = f"{server.url}/webhooks/twilio/voice"
     validator = RequestValidator(seeded.auth_token)
@@ -250,11 +158,6 @@ def signed_calls(server: Server, seeded: Seeded, count: int) -> list[tuple[dict[
         }
         calls.append((form, validator.compute_signature(url, form)))
     return calls
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 Send = Callable[[aiohttp.ClientSession, str, int], Awaitable[None]]
@@ -289,7 +192,7 @@ async def _client() -> AsyncIterator[aiohttp.ClientSession]:
         yield http
 
 
-async def closed_loop(server: Server, send: Send, total: int) -> float:
+async def closed_loop(server: harness.Server, send: Send, total: int) -> float:
     """Requests per second with CONCURRENCY clients sending back to back."""
     counter = iter(range(total))
     async with _client() as http:
@@ -303,7 +206,7 @@ async def closed_loop(server: Server, send: Send, total: int) -> float:
         return total / (time.perf_counter() - started)
 
 
-async def open_loop(server: Server, send: Send, offset: int) -> list[float]:
+async def open_loop(server: harness.Server, send: Send, offset: int) -> list[float]:
     """Milliseconds per request when RATE requests a second are sent regardless of answers."""
     latencies: list[float] = []
     async with _client() as http:
@@ -326,7 +229,14 @@ async def measure() -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="atende-bench-voice-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'atende.db'}"
         seeded = await seed(database_url)
-        server = Server(database_url, Path(folder) / "server.log")
+        server = harness.Server(
+            Path(folder) / "server.log",
+            {
+                "ATENDE_DATABASE_URL": database_url,
+                "ATENDE_PUBLIC_URL": "{url}",
+                "ATENDE_TWILIO_API_BASE": f"http://{harness.HOST}:9",
+            },
+        )
         server.start()
         try:
             total = THROUGHPUT_REQUESTS + RATE * LATENCY_SECONDS
@@ -338,7 +248,7 @@ async def measure() -> dict[str, float]:
             bare_latencies = await open_loop(server, bare_sender, 0)
             latencies = await open_loop(server, send, THROUGHPUT_REQUESTS)
         except Exception as error:
-            raise RuntimeError(server.log.read_text()[-6000:]) from error
+            raise RuntimeError(server.tail(6000)) from error
         finally:
             server.stop()
         tasks, routed = await count_voice_tasks(database_url, seeded.workspace_sid)
@@ -347,42 +257,40 @@ async def measure() -> dict[str, float]:
     return {
         "rate": rate,
         "bare_rate": bare_rate,
-        "p99": _percentile(latencies, 0.99),
-        "bare_p99": _percentile(bare_latencies, 0.99),
+        "p99": harness.percentile(latencies, 0.99),
+        "bare_p99": harness.percentile(bare_latencies, 0.99),
     }
 
 
 def run() -> list[dict[str, Any]]:
-    # The load generator's own full collections (it holds the signed forms and the latencies)
-    # would be counted as the server's latency; the server does the same (`atende serve`).
-    freezer = heap.install()
-    try:
+    # The load generator holds the signed forms and the latencies: see `harness.frozen_heap`.
+    with harness.frozen_heap():
         figures = asyncio.run(measure())
-    finally:
-        heap.uninstall(freezer)
     ratio = figures["rate"] / figures["bare_rate"]
     return [
-        {
-            "name": "voice: signed inbound-call webhooks/s (checked, stored, task routed)",
-            "value": round(figures["rate"], 1),
-            "unit": "req/s",
-            "baseline": round(figures["bare_rate"], 1),
-            "ratio": round(ratio, 3),
-            "goal": f">= {RATIO_GOAL} x bare endpoint",
-            "meets": ratio >= RATIO_GOAL,
-        },
-        {
-            "name": f"voice: inbound-call webhook p99 at {RATE}/s",
-            "value": round(figures["p99"], 1),
-            "unit": "ms",
-            "baseline": round(figures["bare_p99"], 1),
-            "ratio": round(figures["p99"] / figures["bare_p99"], 3),
-            "goal": f"< {P99_GOAL_MS:.0f} ms",
-            "meets": figures["p99"] < P99_GOAL_MS,
-        },
+        harness.entry(
+            "voice: signed inbound-call webhooks/s (checked, stored, task routed)",
+            figures["rate"],
+            "req/s",
+            figures["bare_rate"],
+            f">= {RATIO_GOAL} x bare endpoint",
+            ratio >= RATIO_GOAL,
+            digits=1,
+            ratio_digits=3,
+        ),
+        harness.entry(
+            f"voice: inbound-call webhook p99 at {RATE}/s",
+            figures["p99"],
+            "ms",
+            figures["bare_p99"],
+            f"< {P99_GOAL_MS:.0f} ms",
+            figures["p99"] < P99_GOAL_MS,
+            digits=1,
+            ratio_digits=3,
+        ),
     ]
 
 
 if __name__ == "__main__":
-    for entry in run():
-        print(entry)
+    for row in run():
+        print(row)

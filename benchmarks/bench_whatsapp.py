@@ -31,9 +31,6 @@ import hmac
 import json
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,21 +43,18 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import httpx
-from sqlalchemy import func, insert, select
+import harness
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende import heap
 from atende.config import Settings
 from atende.conversations.models import InboundEvent
 from atende.db.migrate import upgrade_async
 from atende.runtime import Runtime
-from atende.sids import new_sid
 from atende.taskrouter import models
-from atende.taskrouter.routing_manager import RoutingManager
 from atende.taskrouter.service import TaskRouterService
-from atende.taskrouter.service_base import MANAGER_KEY
 
-HOST = "127.0.0.1"
 APP_SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "106540352242922"
 WORKERS = 200
@@ -73,13 +67,6 @@ LATENCY_SECONDS = 2
 RATE_GOAL = 2_000.0
 P99_GOAL_MS = 250.0
 PROCESSING_TIMEOUT = 180.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # --- the stand-in for Meta's Graph API, for the bot's answers ----------------------------------
@@ -102,10 +89,10 @@ def fake_graph() -> Iterator[str]:
         def log_message(self, *_args: object) -> None:
             return
 
-    server = ThreadingHTTPServer((HOST, 0), Graph)
+    server = ThreadingHTTPServer((harness.HOST, 0), Graph)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://{HOST}:{server.server_address[1]}"
+        yield f"http://{harness.HOST}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -118,19 +105,12 @@ async def seed(database_url: str) -> str:
     """A workspace with a whatsapp channel, WORKERS agents of CAPACITY chats; returns the
     workflow's SID."""
     await upgrade_async(database_url)
-    settings = replace(Settings.from_env({}), database_url=database_url, run_background=False)
-    runtime = Runtime(settings)
-    runtime.services[MANAGER_KEY] = RoutingManager(runtime)
-    try:
+    async with harness.seeding_runtime(database_url) as runtime:
         async with runtime.sessions() as session:
             service = TaskRouterService(session, runtime)
             workspace = await service.create_workspace("AC" + secrets.token_hex(16), "bench wa")
             await service.create_task_channel(workspace.sid, "WhatsApp", "whatsapp")
-            queue = await service.create_task_queue(workspace.sid, "All", target_workers="1==1")
-            configuration = {"task_routing": {"default_filter": {"queue": queue.sid}}}
-            workflow = await service.create_workflow(
-                workspace.sid, "All", json.dumps(configuration)
-            )
+            workflow = await harness.one_queue_workflow(service, workspace.sid)
             engine = (await service.routing(workspace.sid)).engine
             available = next(sid for sid, a in engine.activities.items() if a.available)
             channels = list(engine.task_channels)
@@ -139,48 +119,21 @@ async def seed(database_url: str) -> str:
             await _insert_workers(session, workspace.sid, available, channels)
             await session.commit()
         return workflow.sid
-    finally:
-        await runtime.engine.dispose()
 
 
 async def _insert_workers(
-    session: Any, workspace_sid: str, activity_sid: str, channels: list[str]
+    session: AsyncSession, workspace_sid: str, activity_sid: str, channels: list[str]
 ) -> None:
-    now = datetime.now(UTC)
-    workers = [
-        {
-            "sid": new_sid("WK"),
-            "workspace_sid": workspace_sid,
-            "friendly_name": f"agent{index:04d}",
-            "attributes": "{}",
-            "activity_sid": activity_sid,
-            "available": True,
-            "date_status_changed": now,
-            "idle_since": now,
-            "version": 0,
-            "date_created": now,
-            "date_updated": now,
-        }
-        for index in range(WORKERS)
-    ]
-    await session.execute(insert(models.Worker), workers)
-    await session.execute(
-        insert(models.WorkerChannel),
-        [
-            {
-                "sid": new_sid("WC"),
-                "workspace_sid": workspace_sid,
-                "worker_sid": worker["sid"],
-                "task_channel_sid": channel,
-                "configured_capacity": CAPACITY,
-                "available": True,
-                "idle_since": now,
-                "date_created": now,
-                "date_updated": now,
-            }
-            for worker in workers
-            for channel in channels
-        ],
+    await harness.insert_workers(
+        session,
+        workspace_sid,
+        activity_sid,
+        channels,
+        range(WORKERS),
+        lambda _index: "{}",
+        datetime.now(UTC),
+        capacity=CAPACITY,
+        name_digits=4,
     )
 
 
@@ -204,49 +157,19 @@ async def progress(database_url: str) -> tuple[int, int, int]:
 # --- the server ------------------------------------------------------------------------------
 
 
-class Server:
-    def __init__(self, database_url: str, workflow_sid: str, graph: str, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        self.env = {
-            **os.environ,
-            "ATENDE_DATABASE_URL": database_url,
-            "ATENDE_PUBLIC_URL": self.url,
-            "ATENDE_WHATSAPP_APP_SECRET": APP_SECRET,
-            "ATENDE_WHATSAPP_ACCESS_TOKEN": "bench-token",
-            "ATENDE_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
-            "ATENDE_WHATSAPP_GRAPH_BASE": graph,
-            "ATENDE_DEFAULT_WORKFLOW_SID": workflow_sid,
-        }
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, __file__, "--serve", str(self.port)],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("server exited:\n" + self.log.read_text()[-3000:])
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def whatsapp_server(database_url: str, workflow_sid: str, graph: str, log: Path) -> harness.Server:
+    """This file's `--serve` (the app of `atende serve`, the bot always open) with a WhatsApp
+    channel whose Graph API is `graph`."""
+    env = {
+        "ATENDE_DATABASE_URL": database_url,
+        "ATENDE_PUBLIC_URL": "{url}",
+        "ATENDE_WHATSAPP_APP_SECRET": APP_SECRET,
+        "ATENDE_WHATSAPP_ACCESS_TOKEN": "bench-token",
+        "ATENDE_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "ATENDE_WHATSAPP_GRAPH_BASE": graph,
+        "ATENDE_DEFAULT_WORKFLOW_SID": workflow_sid,
+    }
+    return harness.Server(log, env, command=(sys.executable, __file__, "--serve", "{port}"))
 
 
 # --- the webhooks ----------------------------------------------------------------------------
@@ -332,7 +255,9 @@ async def _client() -> AsyncIterator[aiohttp.ClientSession]:
         yield http
 
 
-async def closed_loop(server: Server, send: Send, scripts: list[list[Signed | None]]) -> float:
+async def closed_loop(
+    server: harness.Server, send: Send, scripts: list[list[Signed | None]]
+) -> float:
     """Requests per second, CONCURRENCY clients back to back; a customer's webhooks in order."""
     queue = iter(scripts)
     total = sum(len(script) for script in scripts)
@@ -348,7 +273,7 @@ async def closed_loop(server: Server, send: Send, scripts: list[list[Signed | No
         return total / (time.perf_counter() - started)
 
 
-async def open_loop(server: Server, send: Send, items: list[Signed | None]) -> list[float]:
+async def open_loop(server: harness.Server, send: Send, items: list[Signed | None]) -> list[float]:
     """Milliseconds per request when RATE requests a second go regardless of the answers."""
     latencies: list[float] = []
     async with _client() as http:
@@ -368,11 +293,6 @@ async def open_loop(server: Server, send: Send, items: list[Signed | None]) -> l
     return latencies
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 async def wait_processed(database_url: str, expected_items: int, expected_tasks: int) -> None:
     deadline = time.monotonic() + PROCESSING_TIMEOUT
     while time.monotonic() < deadline:
@@ -384,24 +304,6 @@ async def wait_processed(database_url: str, expected_items: int, expected_tasks:
     raise RuntimeError(f"processing stalled: {done}/{stored} items, {tasks} tasks")
 
 
-@contextlib.contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A fresh database on the PostgreSQL server of `server_url`, dropped afterwards."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = "atende_bench_wa_" + secrets.token_hex(4)
-    admin = make_url(server_url).set(drivername="postgresql")
-    plain = admin.render_as_string(hide_password=False)
-    with psycopg.connect(plain, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(plain, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 async def measure(database_url: str | None = None) -> dict[str, float]:
     """On a fresh SQLite file, or on a fresh database at `database_url` (PostgreSQL)."""
     with contextlib.ExitStack() as stack:
@@ -410,9 +312,11 @@ async def measure(database_url: str | None = None) -> dict[str, float]:
         if database_url is None:
             database_url = f"sqlite:///{Path(folder) / 'atende.db'}"
         else:
-            database_url = stack.enter_context(postgres_database(database_url))
+            database_url = stack.enter_context(
+                harness.postgres_database(database_url, "atende_bench_wa_")
+            )
         workflow_sid = await seed(database_url)
-        server = Server(database_url, workflow_sid, graph, Path(folder) / "server.log")
+        server = whatsapp_server(database_url, workflow_sid, graph, Path(folder) / "server.log")
         server.start()
         try:
             scripts: list[list[Signed | None]] = [[*s] for s in conversations(CUSTOMERS, 0)]
@@ -431,7 +335,7 @@ async def measure(database_url: str | None = None) -> dict[str, float]:
             bare_latencies = await open_loop(server, send_bare, [None] * len(items))
             latencies = await open_loop(server, send_webhook, items)
         except Exception as error:
-            raise RuntimeError(server.log.read_text()[-4000:]) from error
+            raise RuntimeError(server.tail()) from error
         finally:
             server.stop()
         stored, _done, _tasks = await progress(database_url)
@@ -441,57 +345,53 @@ async def measure(database_url: str | None = None) -> dict[str, float]:
         "rate": rate,
         "end_to_end": end_to_end,
         "bare_rate": bare_rate,
-        "p99": _percentile(latencies, 0.99),
-        "bare_p99": _percentile(bare_latencies, 0.99),
+        "p99": harness.percentile(latencies, 0.99),
+        "bare_p99": harness.percentile(bare_latencies, 0.99),
     }
 
 
 def run() -> list[dict[str, Any]]:
     """On SQLite; also on PostgreSQL when ATENDE_BENCH_POSTGRES_URL names a server.
 
-    The load generator's own full collections (it holds every signed webhook) would be counted
-    as the server's latency; its heap is frozen as the server's is (`atende serve`)."""
-    freezer = heap.install()
-    try:
+    The load generator holds every signed webhook: see `harness.frozen_heap`."""
+    with harness.frozen_heap():
         entries = entries_for("whatsapp", asyncio.run(measure()))
         postgres = os.environ.get("ATENDE_BENCH_POSTGRES_URL")
         if postgres:
             entries += entries_for("whatsapp (PostgreSQL)", asyncio.run(measure(postgres)))
         return entries
-    finally:
-        heap.uninstall(freezer)
 
 
 def entries_for(label: str, figures: dict[str, float]) -> list[dict[str, Any]]:
     bare = figures["bare_rate"]
+    rates = (
+        ("rate", "signed webhooks acknowledged/s (checked, stored, deduplicated)"),
+        ("end_to_end", "webhooks processed end to end/s (bot, conversation routed)"),
+    )
     return [
-        {
-            "name": f"{label}: signed webhooks acknowledged/s (checked, stored, deduplicated)",
-            "value": round(figures["rate"], 1),
-            "unit": "req/s",
-            "baseline": round(bare, 1),
-            "ratio": round(figures["rate"] / bare, 3),
-            "goal": f">= {RATE_GOAL:.0f}/s",
-            "meets": figures["rate"] >= RATE_GOAL,
-        },
-        {
-            "name": f"{label}: webhooks processed end to end/s (bot, conversation routed)",
-            "value": round(figures["end_to_end"], 1),
-            "unit": "req/s",
-            "baseline": round(bare, 1),
-            "ratio": round(figures["end_to_end"] / bare, 3),
-            "goal": f">= {RATE_GOAL:.0f}/s",
-            "meets": figures["end_to_end"] >= RATE_GOAL,
-        },
-        {
-            "name": f"{label}: webhook p99 at {RATE}/s",
-            "value": round(figures["p99"], 1),
-            "unit": "ms",
-            "baseline": round(figures["bare_p99"], 1),
-            "ratio": round(figures["p99"] / figures["bare_p99"], 3),
-            "goal": f"< {P99_GOAL_MS:.0f} ms",
-            "meets": figures["p99"] < P99_GOAL_MS,
-        },
+        *(
+            harness.entry(
+                f"{label}: {what}",
+                figures[key],
+                "req/s",
+                bare,
+                f">= {RATE_GOAL:.0f}/s",
+                figures[key] >= RATE_GOAL,
+                digits=1,
+                ratio_digits=3,
+            )
+            for key, what in rates
+        ),
+        harness.entry(
+            f"{label}: webhook p99 at {RATE}/s",
+            figures["p99"],
+            "ms",
+            figures["bare_p99"],
+            f"< {P99_GOAL_MS:.0f} ms",
+            figures["p99"] < P99_GOAL_MS,
+            digits=1,
+            ratio_digits=3,
+        ),
     ]
 
 
@@ -508,7 +408,7 @@ def serve(port: int) -> None:
     hub = app.state.runtime.services["messaging"]
     hub.bot.runner = FlowRunner(calendars={"atendimento": around_the_clock()})
     heap.install()
-    uvicorn.run(app, host=HOST, port=port, log_level="info")
+    uvicorn.run(app, host=harness.HOST, port=port, log_level="info")
 
 
 # --- per-message cost, in this process (`--profile`): CPU and SQL statements ----------------
@@ -528,8 +428,8 @@ async def _asgi_post(app: Any, path: str, body: bytes, headers: dict[str, str]) 
         "query_string": b"",
         "root_path": "",
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": (HOST, 1),
-        "server": (HOST, 80),
+        "client": (harness.HOST, 1),
+        "server": (harness.HOST, 80),
     }
     delivered = False
     statuses: list[int] = []
@@ -656,5 +556,5 @@ if __name__ == "__main__":
         heap.install()  # as the server's (`atende serve`)
         print(asyncio.run(profile(shown)))
     else:
-        for entry in run():
-            print(entry)
+        for row in run():
+            print(row)

@@ -25,6 +25,10 @@ FIELDS = ("name", "value", "unit", "baseline", "ratio", "goal", "meets")
 
 
 def load(path: Path) -> ModuleType:
+    """The bench file at `path` as module `path.stem`; its folder goes on `sys.path` first, so
+    its `import harness` finds the benchmarks' shared harness however run_all was started."""
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
