@@ -139,10 +139,15 @@ class RoutingManager:
         """Run one engine command and write what it changed, within the caller's transaction.
 
         A refused command (RoutingError) changes nothing and propagates unchanged."""
-        state = await self.workspace(session, workspace_sid)
-        events = action(state.engine)
-        session.info.setdefault(_DIRTY, set()).add(workspace_sid)
-        await self._write(session, state, events, actor, attribute_texts)
+        [events] = await self.execute_each(
+            session,
+            workspace_sid,
+            [action],
+            refusals=(),
+            actor=actor,
+            attribute_texts=attribute_texts,
+        )
+        assert isinstance(events, list), "with no refusals to catch, a refusal propagates"
         return events
 
     async def execute_each(
