@@ -151,6 +151,11 @@ class TaskCreations:
             for waiting in batch:
                 waiting.done.set_exception(error)
             return
+        except BaseException:
+            # Cancelled (shutdown): the callers must not wait for an answer that never comes.
+            for waiting in batch:
+                waiting.done.cancel()
+            raise
         for waiting, outcome, row in zip(batch, outcomes, rows, strict=True):
             if row is None:
                 assert isinstance(outcome, Exception)
