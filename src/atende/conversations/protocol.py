@@ -16,26 +16,32 @@ from atende.db.base import utcnow
 ZONE = ZoneInfo("America/Sao_Paulo")
 
 
-async def issue_protocol(
-    session: AsyncSession, channel: str, reference: str | None = None, at: datetime | None = None
-) -> str:
-    """Returns e.g. "20261124000042"; the sequence restarts each day in the customer's zone."""
-    moment = at or utcnow()
-    day = moment.astimezone(ZONE).date()
+async def take_numbers(session: AsyncSession, count: int, at: datetime | None = None) -> list[str]:
+    """`count` consecutive numbers of the day of `at` (now by default) from its counter row, in
+    one UPDATE: a batch takes all it may need before it takes any other lock."""
+    day = (at or utcnow()).astimezone(ZONE).date()
     increment = (
         update(ProtocolCounter)
         .where(ProtocolCounter.day == day)
-        .values(last=ProtocolCounter.last + 1)
+        .values(last=ProtocolCounter.last + count)
         .returning(ProtocolCounter.last)
     )
     last = (await session.execute(increment)).scalar_one_or_none()
     if last is None:
-        # The day's first number: create its counter (another node may just have), then count.
+        # The day's first numbers: create its counter (another node may just have), then count.
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
         await session.execute(
             insert(ProtocolCounter).values(day=day, last=0).on_conflict_do_nothing()
         )
         last = (await session.execute(increment)).scalar_one()
-    number = f"{day:%Y%m%d}{last:06d}"
+    return [f"{day:%Y%m%d}{number:06d}" for number in range(last - count + 1, last + 1)]
+
+
+async def issue_protocol(
+    session: AsyncSession, channel: str, reference: str | None = None, at: datetime | None = None
+) -> str:
+    """Returns e.g. "20261124000042"; the sequence restarts each day in the customer's zone."""
+    moment = at or utcnow()
+    [number] = await take_numbers(session, 1, moment)
     session.add(Protocol(number=number, channel=channel, reference=reference, opened_at=moment))
     return number

@@ -17,14 +17,11 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atende.conversations.protocol import ZONE, issue_protocol
-from atende.conversations.protocol_models import Protocol, ProtocolCounter
-from atende.db.base import utcnow
+from atende.conversations.protocol import issue_protocol, take_numbers
+from atende.conversations.protocol_models import Protocol
 
 CHANNEL = "voice"
 _RESERVED = "voice.reserved-protocols"
@@ -38,23 +35,7 @@ class _Reserved:
 
 async def reserve(session: AsyncSession, count: int) -> None:
     """Take `count` numbers from today's counter for this session's transaction."""
-    day = utcnow().astimezone(ZONE).date()
-    increment = (
-        update(ProtocolCounter)
-        .where(ProtocolCounter.day == day)
-        .values(last=ProtocolCounter.last + count)
-        .returning(ProtocolCounter.last)
-    )
-    last = (await session.execute(increment)).scalar_one_or_none()
-    if last is None:
-        # The day's first numbers: create its counter (another node may just have), then count.
-        dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        await session.execute(
-            dialect_insert(ProtocolCounter).values(day=day, last=0).on_conflict_do_nothing()
-        )
-        last = (await session.execute(increment)).scalar_one()
-    numbers = deque(f"{day:%Y%m%d}{n:06d}" for n in range(last - count + 1, last + 1))
-    session.info[_RESERVED] = _Reserved(numbers, [])
+    session.info[_RESERVED] = _Reserved(deque(await take_numbers(session, count)), [])
 
 
 async def issue(session: AsyncSession, reference: str, at: datetime) -> str:
