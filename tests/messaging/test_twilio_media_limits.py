@@ -80,17 +80,24 @@ async def test_whatsapp_through_twilio_takes_one_media_per_message(
     assert await agent_messages(app) == []
 
 
-async def test_an_attachment_over_five_mb_is_refused_for_mms(
-    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub, twilio_api: FakeTwilioMessages
-) -> None:
-    await post_twilio(client, inbound_sms(twilio_api, "Oi"), twilio_api.auth_token)
+async def _attach_pdf(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub, *, megabytes: int
+) -> httpx.Response:
+    """A supervisor attaches a PDF of `megabytes` to the conversation the inbound opened."""
     conversation = await opened(app, hub)
-    pdf = b"%PDF-1.7 " + b"0" * (6 * MB)
-    response = await client.post(
+    pdf = b"%PDF-1.7 " + b"0" * (megabytes * MB)
+    return await client.post(
         f"/api/conversations/{conversation.sid}/attachments",
         files={"file": ("apolice.pdf", pdf, "application/pdf")},
         headers=await supervisor(app),
     )
+
+
+async def test_an_attachment_over_five_mb_is_refused_for_mms(
+    app: FastAPI, client: httpx.AsyncClient, hub: MessagingHub, twilio_api: FakeTwilioMessages
+) -> None:
+    await post_twilio(client, inbound_sms(twilio_api, "Oi"), twilio_api.auth_token)
+    response = await _attach_pdf(app, client, hub, megabytes=6)
     assert response.status_code == 413
     assert response.json()["detail"].startswith(
         "MMS through Twilio takes at most 5 MB of media per message; this one has 6.0 MB"
@@ -103,13 +110,7 @@ async def test_a_document_over_sixteen_mb_is_refused_for_whatsapp_through_twilio
 ) -> None:
     """Meta's own Cloud API takes documents up to 100 MB; Twilio's WhatsApp does not."""
     await post_twilio(client, inbound_whatsapp(twilio_api, "Oi"), twilio_api.auth_token)
-    conversation = await opened(app, hub)
-    pdf = b"%PDF-1.7 " + b"0" * (17 * MB)
-    response = await client.post(
-        f"/api/conversations/{conversation.sid}/attachments",
-        files={"file": ("apolice.pdf", pdf, "application/pdf")},
-        headers=await supervisor(app),
-    )
+    response = await _attach_pdf(app, client, hub, megabytes=17)
     assert response.status_code == 413
     assert "WhatsApp through Twilio takes at most 16 MB" in response.json()["detail"]
 
