@@ -339,7 +339,11 @@ class ConversationService:
         new_status: str,
         error_code: str | None = None,
         error_message: str | None = None,
+        *,
+        conversation: Conversation | None = None,
     ) -> bool:
+        """`conversation`: the message's, when the caller holds it (a delivery round reads
+        them all at once), so its event needs no lookup."""
         if not status.advances(message.status, new_status):
             return False
         message.status = new_status
@@ -347,7 +351,8 @@ class ConversationService:
             message.error_code = error_code
             message.error_message = error_message
         message.date_updated = self.clock()
-        conversation = await self.repository.get(message.conversation_sid)
+        if conversation is None:
+            conversation = await self.repository.get(message.conversation_sid)
         if conversation is not None:
             await self._message_event(conversation, message, events.MESSAGE_UPDATED)
         return True

@@ -179,14 +179,16 @@ class OutboundDispatcher:
             rows = await session.scalars(select(Message).where(Message.id.in_(ids)))
             messages = {row.id: row for row in rows}
             sids = {item.conversation_sid for item in claimed}
-            # Loaded so each status event finds its conversation without a query of its own.
-            list(await session.scalars(select(Conversation).where(Conversation.sid.in_(sids))))
+            found = await session.scalars(select(Conversation).where(Conversation.sid.in_(sids)))
+            conversations = {row.sid: row for row in found}
             events.hold(session)
             for item in claimed:  # the rest of a chain that stopped goes back, untouched
                 if item.message_id not in done and messages[item.message_id].status == "sending":
                     messages[item.message_id].status = "queued"
             for outcome in outcomes:
-                await self._apply(session, messages[outcome.message_id], outcome)
+                message = messages[outcome.message_id]
+                conversation = conversations[message.conversation_sid]
+                await self._apply(session, message, conversation, outcome)
             await events.release(session)
             accepted = [o.provider_id for o in outcomes if o.error is None and o.provider_id]
             if accepted and await release_waiting(session, accepted):
@@ -194,13 +196,17 @@ class OutboundDispatcher:
             await session.commit()
         self.hub.after_commit()
 
-    async def _apply(self, session: AsyncSession, message: Message, outcome: Outcome) -> None:
+    async def _apply(
+        self, session: AsyncSession, message: Message, conversation: Conversation, outcome: Outcome
+    ) -> None:
+        """`conversation` is handed over, not looked up: a lookup would flush the messages
+        changed so far (one UPDATE each, not one batch for the round) and read it again."""
         service = ConversationService(session)
         message.attempts += 1
         if outcome.error is None:
             message.provider_id = outcome.provider_id
             message.error_code = message.error_message = None
-            await service.set_status(message, "accepted")
+            await service.set_status(message, "accepted", conversation=conversation)
             return
         error = outcome.error
         if error.retryable and message.attempts < MAX_ATTEMPTS:
@@ -208,17 +214,17 @@ class OutboundDispatcher:
             message.next_attempt_at = utcnow() + backoff(message.attempts, self.retry_base)
             message.error_code = error.code
             message.error_message = error.message
-            conversation = await service.repository.get(message.conversation_sid)
-            if conversation is not None:
-                await events.emit(
-                    session,
-                    conversation,
-                    events.MESSAGE_UPDATED,
-                    "delivery will be retried",
-                    {"message": message_view(message)},
-                )
+            await events.emit(
+                session,
+                conversation,
+                events.MESSAGE_UPDATED,
+                "delivery will be retried",
+                {"message": message_view(message)},
+            )
             return
-        await service.set_status(message, "failed", error.code, error.message)
+        await service.set_status(
+            message, "failed", error.code, error.message, conversation=conversation
+        )
 
 
 def _claimed(conversation: Conversation, message: Message) -> Claimed:
