@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -140,11 +141,9 @@ async def count_voice_tasks(database_url: str, workspace_sid: str) -> tuple[int,
         await runtime.engine.dispose()
 
 
-def signed_calls(
-    server: harness.Server, seeded: Seeded, count: int
-) -> list[tuple[dict[str, str], str]]:
-    """`count` distinct incoming calls, each form with its X-Twilio-Signature."""
-    url = f"{server.url}/webhooks/twilio/voice"
+def signed_calls(base_url: str, seeded: Seeded, count: int) -> list[tuple[dict[str, str], str]]:
+    """`count` distinct incoming calls, each form with its X-Twilio-Signature over `base_url`."""
+    url = f"{base_url}/webhooks/twilio/voice"
     validator = RequestValidator(seeded.auth_token)
     calls = []
     for index in range(count):
@@ -240,7 +239,7 @@ async def measure() -> dict[str, float]:
         server.start()
         try:
             total = THROUGHPUT_REQUESTS + RATE * LATENCY_SECONDS
-            calls = signed_calls(server, seeded, total)
+            calls = signed_calls(server.url, seeded, total)
             send = webhook_sender(calls)
             await closed_loop(server, bare_sender, 200)  # warm up the connections
             bare_rate = await closed_loop(server, bare_sender, BARE_REQUESTS)
@@ -291,6 +290,86 @@ def run() -> list[dict[str, Any]]:
     ]
 
 
+# --- per-webhook cost, in this process (`--profile`): CPU and SQL statements ----------------
+
+PROFILE_CALLS = 1_024
+PROFILE_URL = "http://bench.invalid"
+
+
+async def profile(show: int = 0) -> dict[str, float]:
+    """Server CPU (process time) and SQL statements per inbound-call webhook, PROFILE_CALLS of
+    them CONCURRENCY at a time into the ASGI app (no sockets, no client: the CPU is the
+    server's own), background jobs off; `show` > 0 prints that many functions of a cProfile of
+    the run by own time. Stable on a loaded machine, where the rates of `run` are not."""
+    import cProfile
+    import pstats
+    from urllib.parse import urlencode
+
+    from sqlalchemy import event
+
+    from atende.app import create_app
+
+    with tempfile.TemporaryDirectory(prefix="atende-profile-voice-") as folder:
+        database_url = f"sqlite:///{Path(folder) / 'atende.db'}"
+        seeded = await seed(database_url)
+        settings = replace(
+            Settings.from_env({}),
+            database_url=database_url,
+            public_url=PROFILE_URL,
+            twilio_api_base=f"http://{harness.HOST}:9",
+            run_background=False,
+        )
+        app = create_app(settings, migrate=False)
+        calls = signed_calls(PROFILE_URL, seeded, CONCURRENCY + PROFILE_CALLS)
+        requests = [
+            (
+                urlencode(form).encode(),
+                {
+                    "content-type": "application/x-www-form-urlencoded",
+                    "x-twilio-signature": signature,
+                },
+            )
+            for form, signature in calls
+        ]
+
+        async def send(wave: list[tuple[bytes, dict[str, str]]]) -> None:
+            answers = await asyncio.gather(
+                *(harness.asgi_post(app, "/webhooks/twilio/voice", *request) for request in wave)
+            )
+            assert set(answers) == {200}, answers
+
+        async with app.router.lifespan_context(app):
+            await send(requests[:CONCURRENCY])  # loads the workspace, warms the caches
+            statements = 0
+
+            def counted(*_args: object) -> None:
+                nonlocal statements
+                statements += 1
+
+            event.listen(app.state.runtime.engine.sync_engine, "before_cursor_execute", counted)
+            profiler = cProfile.Profile()
+            cpu = time.process_time()
+            if show:
+                profiler.enable()
+            for start in range(CONCURRENCY, len(requests), CONCURRENCY):
+                await send(requests[start : start + CONCURRENCY])
+            profiler.disable()
+            cpu = time.process_time() - cpu
+        tasks, routed = await count_voice_tasks(database_url, seeded.workspace_sid)
+    assert tasks == routed == len(requests), (tasks, routed)
+    if show:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(show)
+    return {
+        "cpu_ms": 1000 * cpu / PROFILE_CALLS,
+        "statements": statements / PROFILE_CALLS,
+    }
+
+
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    if len(sys.argv) >= 2 and sys.argv[1] == "--profile":
+        shown = int(sys.argv[2]) if len(sys.argv) == 3 else 0
+        with harness.frozen_heap():  # as the server's (`atende serve`)
+            print(asyncio.run(profile(shown)))
+    else:
+        for row in run():
+            print(row)

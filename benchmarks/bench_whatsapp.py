@@ -414,42 +414,6 @@ def serve(port: int) -> None:
 # --- per-message cost, in this process (`--profile`): CPU and SQL statements ----------------
 
 
-async def _asgi_post(app: Any, path: str, body: bytes, headers: dict[str, str]) -> int:
-    """One request straight into the ASGI app: no client, no socket, so the CPU measured is
-    the server's own."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": (harness.HOST, 1),
-        "server": (harness.HOST, 80),
-    }
-    delivered = False
-    statuses: list[int] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.sleep(3600)
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
-
-    await app(scope, receive, send)
-    return statuses[0]
-
-
 async def profile(show: int = 0) -> dict[str, float]:
     """Server CPU (process time) and SQL statements per webhook acknowledged, per message
     processed and per bot answer sent, CUSTOMERS conversations as in the benchmark (webhooks
@@ -501,7 +465,7 @@ async def profile(show: int = 0) -> dict[str, float]:
                     batch = wave[start : start + CONCURRENCY]
                     answers = await asyncio.gather(
                         *(
-                            _asgi_post(
+                            harness.asgi_post(
                                 app,
                                 "/webhooks/whatsapp",
                                 signed.body,

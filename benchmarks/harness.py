@@ -10,6 +10,7 @@ Imported as `harness` (the benchmarks folder is first on `sys.path` both when a 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -275,3 +276,39 @@ async def one_queue_workflow(
         json.dumps(configuration),
         task_reservation_timeout=reservation_timeout,
     )
+
+
+async def asgi_post(app: Any, path: str, body: bytes, headers: dict[str, str]) -> int:
+    """One request straight into the ASGI app: no client, no socket, so the CPU measured is
+    the server's own."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": (HOST, 1),
+        "server": (HOST, 80),
+    }
+    delivered = False
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await app(scope, receive, send)
+    return statuses[0]
