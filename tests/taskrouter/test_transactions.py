@@ -5,8 +5,10 @@ calling the service does not deadlock with a concurrent request on the same work
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from atende.auth.service import AuthService
@@ -68,4 +70,57 @@ async def test_a_rolled_back_command_leaves_no_trace_in_memory(
     realtime = await ok(await tr.get(f"{center.base}/RealTimeStatistics"))
     assert realtime["total_tasks"] == 0
     task = await center.task(attempt=3)
+    assert (await center.reservations(task["sid"]))[0]["worker_sid"] == ana
+
+
+async def _event_types(tr: httpx.AsyncClient, base: str, task_sid: str) -> list[str]:
+    events = (await ok(await tr.get(f"{base}/Events", params={"TaskSid": task_sid})))["events"]
+    return sorted(event["event_type"] for event in events)
+
+
+async def test_deferred_creations_are_all_written_with_their_events(
+    app: FastAPI, tr: httpx.AsyncClient
+) -> None:
+    center = await build_center(tr)
+    ana = await center.worker("ana")
+    runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        service = TaskRouterService(session, runtime)
+        service.manager.defer_writes(session)
+        first = await service.new_task(center.sid, center.workflow, {"order": 1})
+        await service.route_new_task(first, deferrable=True)
+        second = await service.new_task(center.sid, center.workflow, {"order": 2})
+        await service.route_new_task(second, deferrable=True)
+        await service.manager.write_deferred(session)
+        await service.cancel_task(center.sid, second.sid, "caller hung up")
+        await session.commit()
+
+    reserved = await ok(await tr.get(f"{center.base}/Tasks/{first.sid}"))
+    assert reserved["assignment_status"] == "reserved"
+    assert json.loads(reserved["attributes"]) == {"order": 1}
+    assert (await center.reservations(first.sid))[0]["worker_sid"] == ana
+    canceled = await ok(await tr.get(f"{center.base}/Tasks/{second.sid}"))
+    assert canceled["assignment_status"] == "canceled"
+    assert "reservation.created" in await _event_types(tr, center.base, first.sid)
+    assert {"task.created", "task.canceled"} <= set(await _event_types(tr, center.base, second.sid))
+    realtime = await ok(await tr.get(f"{center.base}/RealTimeStatistics"))
+    assert realtime["tasks_by_status"]["reserved"] == 1
+
+
+async def test_a_commit_with_creations_left_unwritten_fails_and_keeps_nothing(
+    app: FastAPI, tr: httpx.AsyncClient
+) -> None:
+    center = await build_center(tr)
+    ana = await center.worker("ana")
+    runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        service = TaskRouterService(session, runtime)
+        service.manager.defer_writes(session)
+        lost = await service.new_task(center.sid, center.workflow, {"attempt": 1})
+        await service.route_new_task(lost, deferrable=True)
+        with pytest.raises(RuntimeError, match="not written"):
+            await session.commit()
+
+    assert (await ok(await tr.get(f"{center.base}/Tasks")))["tasks"] == []
+    task = await center.task(attempt=2)
     assert (await center.reservations(task["sid"]))[0]["worker_sid"] == ana

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.config import Settings
 from atende.conversations.protocol_models import Protocol
+from atende.taskrouter.models import Task
 from atende.voice.batch import Job, WebhookBatcher, batcher
+from atende.voice.channels import ChannelService
 from atende.voice.models import VoiceWebhook
 from atende.voice.repository import VoiceRepository
 from tests.support.waiting import eventually
@@ -60,6 +62,58 @@ async def test_calls_arriving_together_each_get_one_call_and_one_task(
         rows = await session.execute(select(Protocol.number, Protocol.reference))
         opened = {number: reference for number, reference in rows.tuples()}
     assert {opened.get(str(call.protocol)) for call in calls} == {call.sid for call in calls}
+
+
+STRAIGHT_TO_QUEUE = {
+    "name": "fila direta",
+    "start": "saudacao",
+    "nodes": {
+        "saudacao": {"type": "say", "text": "Protocolo {protocol_digits}.", "next": "fila"},
+        "fila": {"type": "handoff", "attributes": {"motivo": "apolice"}},
+    },
+}
+
+
+async def test_calls_queued_together_each_get_their_own_routed_task(
+    center: ContactCenter, client: httpx.AsyncClient
+) -> None:
+    async with center.runtime.sessions() as session:
+        await ChannelService(session).update(center.channel_sid, flow=STRAIGHT_TO_QUEUE)
+        await session.commit()
+    await center.set_available("ana")
+    forms = [
+        {
+            "AccountSid": center.twilio.account_sid,
+            "CallSid": f"CA{index:032d}",
+            "From": f"+55119{index:08d}",
+            "To": COMPANY_NUMBER,
+            "CallStatus": "ringing",
+            "Direction": "inbound",
+        }
+        for index in range(20)
+    ]
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/webhooks/twilio/voice",
+                data=form,
+                headers=signed_headers(center.twilio.auth_token, INBOUND, form),
+            )
+            for form in forms
+        )
+    )
+    assert all("<Conference" in answer.text for answer in answers)
+    calls = await center.calls()
+    async with center.runtime.sessions() as session:
+        rows = await session.execute(select(Task.sid, Task.attributes, Task.assignment_status))
+        tasks = {sid: (json.loads(text), status) for sid, text, status in rows.tuples()}
+    assert sorted(tasks) == sorted(str(call.task_sid) for call in calls)
+    for call in calls:
+        attributes, _status = tasks[str(call.task_sid)]
+        assert (attributes["voice_call_sid"], attributes["protocol"]) == (call.sid, call.protocol)
+    assert sorted(status for _attributes, status in tasks.values()) == ["pending"] * 19 + [
+        "reserved"
+    ]
 
 
 async def _stored(center: ContactCenter) -> list[str]:

@@ -57,6 +57,7 @@ _DIRTY = "atende.taskrouter.dirty"
 _COMMITTED = "atende.taskrouter.committed"
 _DELETED = "atende.taskrouter.deleted"
 _POISONED = "atende.taskrouter.savepoint-rolled-back"
+_DEFERRED = "atende.taskrouter.deferred"
 MAX_SLEEP = 30.0
 # Several nodes: how often the lease holder catches up, and others try to take the lease.
 SHARED_POLL = 1.0
@@ -101,6 +102,22 @@ class WorkspaceRouting:
         self.webhook = webhook_target(row)
 
 
+@dataclass
+class _Unwritten:
+    """Commands a workspace's engine has run in this transaction whose rows and events are not
+    written yet (`RoutingManager.defer_writes`): each command's events with who caused them, and
+    the attribute texts they set."""
+
+    commands: list[tuple[list[RoutingEvent], Actor]] = field(default_factory=list)
+    attribute_texts: dict[str, str] = field(default_factory=dict)
+
+    def add(
+        self, events: list[RoutingEvent], actor: Actor, attribute_texts: Mapping[str, str] | None
+    ) -> None:
+        self.commands.append((events, actor))
+        self.attribute_texts.update(attribute_texts or {})
+
+
 class RoutingManager:
     def __init__(self, runtime: Runtime, clock: Clock = time.time) -> None:
         self.runtime = runtime
@@ -113,6 +130,7 @@ class RoutingManager:
         sa_event.listen(node_sessions, "after_commit", self._committed)
         sa_event.listen(node_sessions, "after_soft_rollback", self._rolled_back)
         sa_event.listen(node_sessions, "after_transaction_end", self._transaction_ended)
+        sa_event.listen(node_sessions, "before_commit", _refuse_unwritten)
         self.after_command: list[CommandHook] = []
         """Called with each command's events inside its transaction (e.g. to queue the
         workflow's assignment callback)."""
@@ -135,8 +153,10 @@ class RoutingManager:
         *,
         actor: Actor = SYSTEM,
         attribute_texts: Mapping[str, str] | None = None,
+        deferrable: bool = False,
     ) -> list[RoutingEvent]:
-        """Run one engine command and write what it changed, within the caller's transaction.
+        """Run one engine command and write what it changed, within the caller's transaction
+        (later, if `deferrable` and the session defers writes: see `defer_writes`).
 
         A refused command (RoutingError) changes nothing and propagates unchanged."""
         [events] = await self.execute_each(
@@ -146,6 +166,7 @@ class RoutingManager:
             refusals=(),
             actor=actor,
             attribute_texts=attribute_texts,
+            deferrable=deferrable,
         )
         assert isinstance(events, list), "with no refusals to catch, a refusal propagates"
         return events
@@ -159,10 +180,15 @@ class RoutingManager:
         refusals: tuple[type[Exception], ...],
         actor: Actor = SYSTEM,
         attribute_texts: Mapping[str, str] | None = None,
+        deferrable: bool = False,
     ) -> list[list[RoutingEvent] | Exception]:
         """Several commands in one write: each action's events, or the refusal it raised (one
         of `refusals`, which must leave the engine unchanged). Anything else propagates."""
         state = await self.workspace(session, workspace_sid)
+        deferred: dict[str, _Unwritten] | None = session.info.get(_DEFERRED)
+        if deferred is not None and not deferrable:
+            # Written before this command changes the engine they are described from.
+            await self._write_unwritten(session, state, deferred)
         outcomes: list[list[RoutingEvent] | Exception] = []
         for action in actions:
             try:
@@ -171,20 +197,46 @@ class RoutingManager:
                 outcomes.append(refusal)
         session.info.setdefault(_DIRTY, set()).add(workspace_sid)
         events = [event for outcome in outcomes if isinstance(outcome, list) for event in outcome]
-        await self._write(session, state, events, actor, attribute_texts)
+        if deferred is not None and deferrable:
+            deferred.setdefault(workspace_sid, _Unwritten()).add(events, actor, attribute_texts)
+        else:
+            await self._write(session, state, [(events, actor)], attribute_texts)
         return outcomes
+
+    def defer_writes(self, session: AsyncSession) -> None:
+        """From now on, this session's deferrable commands (task creations for a batch of voice
+        webhooks) are run at once but written later, all of a workspace's together: by
+        `write_deferred`, which must come before the commit, or before the workspace's next
+        command that is not deferrable. One multi-row statement per table for the batch
+        instead of some six statements per command."""
+        session.info.setdefault(_DEFERRED, {})
+
+    async def write_deferred(self, session: AsyncSession) -> None:
+        """Write the commands this session deferred, and go on deferring."""
+        deferred: dict[str, _Unwritten] | None = session.info.get(_DEFERRED)
+        for workspace_sid in list(deferred or ()):
+            assert deferred is not None
+            state = await self.workspace(session, workspace_sid)
+            await self._write_unwritten(session, state, deferred)
+
+    async def _write_unwritten(
+        self, session: AsyncSession, state: WorkspaceRouting, deferred: dict[str, _Unwritten]
+    ) -> None:
+        unwritten = deferred.pop(state.sid, None)
+        if unwritten is not None:
+            await self._write(session, state, unwritten.commands, unwritten.attribute_texts)
 
     async def _write(
         self,
         session: AsyncSession,
         state: WorkspaceRouting,
-        events: list[RoutingEvent],
-        actor: Actor,
+        commands: Sequence[tuple[list[RoutingEvent], Actor]],
         attribute_texts: Mapping[str, str] | None = None,
     ) -> None:
         engine = state.engine
         changes = engine.drain_changes()
         state.realtime.observe(engine, changes)
+        events = [event for command_events, _actor in commands for event in command_events]
         async with nodes.pipelined(session):
             if nodes.is_shared(session) and (events or any(changes)):
                 await nodes.bump_version(session, state.sid)
@@ -200,7 +252,12 @@ class RoutingManager:
             )
             await record_cumulative(session, state.sid, engine, events)
         await save_checked(session, checked)
-        await record_events(session, records_for(state.sid, events, engine, actor), state.webhook)
+        records = [
+            record
+            for command_events, actor in commands
+            for record in records_for(state.sid, command_events, engine, actor)
+        ]
+        await record_events(session, records, state.webhook)
         for hook in self.after_command:
             hook(session, state, events)
 
@@ -243,7 +300,7 @@ class RoutingManager:
             state.version = await nodes.current_version(session, workspace_sid)
         self._workspaces[workspace_sid] = state
         session.info.setdefault(_DIRTY, set()).add(workspace_sid)
-        await self._write(session, state, catch_up, SYSTEM)
+        await self._write(session, state, [(catch_up, SYSTEM)])
         state.stored.remember(engine.workers.values())
         if len(engine.workers) >= heap.LARGE_WORKSPACE:
             heap.settle()
@@ -301,6 +358,7 @@ class RoutingManager:
         dirty: set[str] = info.pop(_DIRTY, set())
         deleted: set[str] = info.pop(_DELETED, set())
         poisoned = info.pop(_POISONED, False)
+        info.pop(_DEFERRED, None)
         trusted = committed and not poisoned
         for sid in deleted if trusted else dirty:
             self._workspaces.pop(sid, None)
@@ -377,3 +435,9 @@ class RoutingManager:
                     await session.commit()
             except Exception:
                 log.exception("reloading workspace %s failed", sid)
+
+
+def _refuse_unwritten(sync_session: Session) -> None:
+    """A commit with deferred commands unwritten would lose them while the engine keeps them."""
+    if any(sync_session.info.get(_DEFERRED, {}).values()):
+        raise RuntimeError("routing commands deferred but not written before the commit")

@@ -64,6 +64,7 @@ class ServiceBase:
         parameter: str,
         attribute_texts: Mapping[str, str] | None = None,
         transition_conflict: bool = False,
+        deferrable: bool = False,
     ) -> list[RoutingEvent]:
         try:
             return await self.manager.execute(
@@ -72,6 +73,7 @@ class ServiceBase:
                 action,
                 actor=self.actor,
                 attribute_texts=attribute_texts,
+                deferrable=deferrable,
             )
         except (RoutingError, ExpressionError) as error:
             raise twilio_error(error, parameter, transition_conflict) from None

@@ -64,13 +64,20 @@ class TaskCommands(ServiceBase):
         new = await self.new_task(
             workspace_sid, workflow_sid, attributes, task_channel, priority, timeout, **options
         )
+        await self.route_new_task(new)
+        return new.row((await self.routing(workspace_sid)).engine)
+
+    async def route_new_task(self, new: NewTask, *, deferrable: bool = False) -> None:
+        """Create `new` and route it at once, in the caller's transaction. `deferrable`: its
+        rows may be written later in the transaction, with others' (for callers that need only
+        its SID; see `RoutingManager.defer_writes`)."""
         await self.execute(
-            workspace_sid,
+            new.workspace_sid,
             new.apply,
             parameter=new.parameter,
             attribute_texts={new.sid: new.attributes},
+            deferrable=deferrable,
         )
-        return new.row((await self.routing(workspace_sid)).engine)
 
     async def new_task(
         self,

@@ -7,7 +7,8 @@ webhook mostly waits for the ones ahead of it. Instead of each paying a transact
 (connection, BEGIN, the routing lock, COMMIT, the after-commit fan-out), the webhooks queued
 meanwhile run one after the other in a single transaction (their protocol numbers reserved
 together first; their new calls, legs, replies, protocol rows and call events each written in
-one statement, before a webhook that may read them and at the end), and each request answers once
+one statement, and their tasks with what routing them changed likewise (`RoutingManager.
+defer_writes`), before a webhook that may read them and at the end), and each request answers once
 that transaction has committed: still durable before acknowledged. When one of them fails the
 transaction is rolled back and each is run again alone, so a bad webhook never takes the
 others down with it. No timer is involved: a lone webhook is written at once.
@@ -40,6 +41,7 @@ from atende.runtime import Runtime
 from atende.voice import protocols
 from atende.voice.events import defer_events, record_deferred
 from atende.voice.repository import NO_WAITING, hold_rows, write_held
+from atende.voice.routing import Routing
 from atende.voice.writer import writing
 
 log = logging.getLogger(__name__)
@@ -142,9 +144,11 @@ class WebhookBatcher:
                 await protocols.reserve(session, numbers)
             defer_events(session)
             hold_rows(session)
+            routing: Routing = self.runtime.services["voice.routing"](session, self.runtime)
+            routing.defer_writes()
             for index, pending in enumerate(batch):
                 if not pending.new_call:
-                    await write_held(session)  # it may read them
+                    await _write_held(session, routing)  # it may read them
                 try:
                     replies.append(await pending.job(session))
                     # Each webhook starts with an empty identity map, as in a transaction of
@@ -157,11 +161,17 @@ class WebhookBatcher:
                     raise
                 session.expunge_all()
                 session.info[NO_WAITING] = True
-            await write_held(session)
+            await _write_held(session, routing)
             await protocols.record_issued(session)
             await record_deferred(session)
             await session.commit()
         return replies
+
+
+async def _write_held(session: AsyncSession, routing: Routing) -> None:
+    """What the batch's new calls held back: their calls, legs and replies, and their tasks."""
+    await write_held(session)
+    await routing.write_deferred()
 
 
 def batcher(runtime: Runtime) -> WebhookBatcher:

@@ -38,6 +38,12 @@ class Routing(Protocol):
 
     async def reject_reservation(self, workspace_sid: str, reservation_sid: str) -> None: ...
 
+    def defer_writes(self) -> None:
+        """From now on the transaction's task creations may be written later, together."""
+
+    async def write_deferred(self) -> None:
+        """Write the creations deferred so far (before anything reads them, and the commit)."""
+
 
 def transfer_filters(
     queue_sids: Mapping[str, str], everyone_queue_sid: str

@@ -17,6 +17,7 @@ ACTOR = Actor("voice")
 
 class TaskRouterRouting:
     def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
+        self.session = session
         self.service = TaskRouterService(session, runtime, ACTOR)
 
     async def create_task(
@@ -28,10 +29,12 @@ class TaskRouterRouting:
         priority: int | None = None,
         timeout: int | None = None,
     ) -> str:
-        task = await self.service.create_task(
+        new = await self.service.new_task(
             workspace_sid, workflow_sid, attributes, VOICE_CHANNEL, priority, timeout
         )
-        return task.sid
+        # Deferrable: a batch of webhooks writes its calls' tasks together (`atende.voice.batch`).
+        await self.service.route_new_task(new, deferrable=True)
+        return new.sid
 
     async def update_attributes(
         self, workspace_sid: str, task_sid: str, attributes: Mapping[str, Any]
@@ -54,3 +57,9 @@ class TaskRouterRouting:
 
     async def reject_reservation(self, workspace_sid: str, reservation_sid: str) -> None:
         await self.service.reject_reservation(workspace_sid, reservation_sid)
+
+    def defer_writes(self) -> None:
+        self.service.manager.defer_writes(self.session)
+
+    async def write_deferred(self) -> None:
+        await self.service.manager.write_deferred(self.session)
