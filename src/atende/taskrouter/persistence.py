@@ -278,8 +278,9 @@ class StoredRows:
     """Reservations that have a row (the others are inserted, not updated)."""
     workers: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """Worker SID -> the engine's columns as last written."""
-    channels: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    """Worker SID -> its channels' columns as last written."""
+    channels: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
+    """Worker SID -> channel SID -> that channel's columns as last written: an offer changes one
+    of a worker's channels, and only that row is written."""
 
     def changed(self, known: dict[str, tuple[Any, ...]], sid: str, state: tuple[Any, ...]) -> bool:
         if known.get(sid) == state:
@@ -287,12 +288,25 @@ class StoredRows:
         known[sid] = state
         return True
 
+    def changed_channels(self, worker: Worker) -> list[WorkerChannel]:
+        """The worker's channels that differ from their rows, from now on counted as written."""
+        known = self.channels.setdefault(worker.sid, {})
+        for gone in known.keys() - worker.channels.keys():
+            del known[gone]
+        return [
+            channel
+            for sid, channel in sorted(worker.channels.items())
+            if self.changed(known, sid, _channel_state(channel))
+        ]
+
     def remember(self, workers: Iterable[Worker]) -> None:
         """The database holds these workers as they are now (just loaded and written): the
         first command to touch each need not rewrite it."""
         for worker in workers:
             self.workers[worker.sid] = _worker_state(worker)
-            self.channels[worker.sid] = _channels_state(worker)
+            self.channels[worker.sid] = {
+                sid: _channel_state(channel) for sid, channel in worker.channels.items()
+            }
 
 
 def _worker_state(worker: Worker) -> tuple[Any, ...]:
@@ -305,11 +319,8 @@ def _worker_state(worker: Worker) -> tuple[Any, ...]:
     )
 
 
-def _channels_state(worker: Worker) -> tuple[Any, ...]:
-    return tuple(
-        (sid, channel.configured_capacity, channel.available, channel.idle_since)
-        for sid, channel in sorted(worker.channels.items())
-    )
+def _channel_state(channel: WorkerChannel) -> tuple[Any, ...]:
+    return (channel.configured_capacity, channel.available, channel.idle_since)
 
 
 def _task_row(workspace_sid: str, task: Task, attributes: str | None) -> dict[str, Any]:
@@ -362,21 +373,20 @@ def _worker_row(
     }
 
 
-def _worker_channel_rows(workspace_sid: str, worker: Worker, now: datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "sid": new_sid("WC"),
-            "workspace_sid": workspace_sid,
-            "worker_sid": worker.sid,
-            "task_channel_sid": channel.task_channel_sid,
-            "configured_capacity": channel.configured_capacity,
-            "available": channel.available,
-            "idle_since": to_datetime(channel.idle_since),
-            "date_created": now,
-            "date_updated": now,
-        }
-        for channel in worker.channels.values()
-    ]
+def _worker_channel_row(
+    workspace_sid: str, worker_sid: str, channel: WorkerChannel, now: datetime
+) -> dict[str, Any]:
+    return {
+        "sid": new_sid("WC"),
+        "workspace_sid": workspace_sid,
+        "worker_sid": worker_sid,
+        "task_channel_sid": channel.task_channel_sid,
+        "configured_capacity": channel.configured_capacity,
+        "available": channel.available,
+        "idle_since": to_datetime(channel.idle_since),
+        "date_created": now,
+        "date_updated": now,
+    }
 
 
 def _reservation_values(reservation: Reservation) -> dict[str, Any]:
@@ -457,10 +467,10 @@ async def save_changes(
         for worker in changed_workers
         if stored.changed(stored.workers, worker.sid, _worker_state(worker)) or worker.sid in texts
     ]
-    live_channels = [
-        worker
+    channel_rows = [
+        _worker_channel_row(workspace_sid, worker.sid, channel, now)
         for worker in changed_workers
-        if stored.changed(stored.channels, worker.sid, _channels_state(worker))
+        for channel in stored.changed_channels(worker)
     ]
     for with_text in (False, True):
         attributes = ("attributes",) if with_text else ()
@@ -495,7 +505,7 @@ async def save_changes(
     await upsert(
         session,
         models.WorkerChannel,
-        [row for w in live_channels for row in _worker_channel_rows(workspace_sid, w, now)],
+        channel_rows,
         key=("worker_sid", "task_channel_sid"),
         assignments=copy_columns(
             ("configured_capacity", "available", "idle_since", "date_updated")

@@ -19,19 +19,36 @@ def _quoted(name: str) -> str:
     return f'"{name}"'
 
 
-@functools.cache
+ROWS_PER_STATEMENT = 100
+"""Rows in one INSERT: few enough to stay far below SQLite's 32,766 parameters for any table
+here, and to bound the statements kept compiled to one per count up to it."""
+
+
+@functools.lru_cache(maxsize=256)
 def upsert_statement(
-    model: Any, columns: tuple[str, ...], key: tuple[str, ...], assignments: tuple[str, ...]
+    model: Any,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    assignments: tuple[str, ...],
+    count: int = 1,
 ) -> TextClause:
-    """`assignments` are `SET` clauses such as `"priority" = excluded."priority"`."""
+    """One statement for `count` rows, their parameters named `<column>_<row>`.
+    `assignments` are `SET` clauses such as `"priority" = excluded."priority"`."""
     table = model.__table__
+    values = ", ".join(
+        "(" + ", ".join(f":{column}_{row}" for column in columns) + ")" for row in range(count)
+    )
     sql = (
         f"INSERT INTO {_quoted(table.name)} ({', '.join(map(_quoted, columns))}) "
-        f"VALUES ({', '.join(f':{column}' for column in columns)}) "
+        f"VALUES {values} "
         f"ON CONFLICT ({', '.join(map(_quoted, key))}) DO UPDATE SET {', '.join(assignments)}"
     )
     return text(sql).bindparams(
-        *(bindparam(column, type_=table.c[column].type) for column in columns)
+        *(
+            bindparam(f"{column}_{row}", type_=table.c[column].type)
+            for row in range(count)
+            for column in columns
+        )
     )
 
 
@@ -51,8 +68,20 @@ async def upsert(
     key: Sequence[str],
     assignments: Sequence[str],
 ) -> None:
-    """Every row must give every column the table requires (no Python defaults apply)."""
+    """Every row must give every column the table requires (no Python defaults apply), and no
+    two rows may share a key (one statement cannot update a row twice).
+
+    The rows go in multi-row statements, not as an executemany: on PostgreSQL each row of an
+    executemany is a statement of its own for the server (and for psycopg's pipeline)."""
     if not rows:
         return
-    statement = upsert_statement(model, tuple(rows[0]), tuple(key), tuple(assignments))
-    await session.execute(statement, list(rows))
+    columns = tuple(rows[0])
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        statement = upsert_statement(model, columns, tuple(key), tuple(assignments), len(chunk))
+        parameters = {
+            f"{column}_{index}": row[column]
+            for index, row in enumerate(chunk)
+            for column in columns
+        }
+        await session.execute(statement, parameters)
