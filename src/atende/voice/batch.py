@@ -6,12 +6,13 @@ PostgreSQL the workspace's routing lock serialises task creation anyway), so und
 webhook mostly waits for the ones ahead of it. Instead of each paying a transaction of its own
 (connection, BEGIN, the routing lock, COMMIT, the after-commit fan-out), the webhooks queued
 meanwhile run one after the other in a single transaction (their protocol numbers reserved
-together first; their new calls, legs, replies, protocol rows and call events each written in
-one statement, and their tasks with what routing them changed likewise (`RoutingManager.
-defer_writes`), before a webhook that may read them and at the end), and each request answers once
-that transaction has committed: still durable before acknowledged. When one of them fails the
-transaction is rolled back and each is run again alone, so a bad webhook never takes the
-others down with it. No timer is involved: a lone webhook is written at once.
+together first, then the webhooks stored in one statement; their new calls, legs, replies,
+protocol rows and call events each written in one statement, and their tasks with what routing
+them changed likewise (`RoutingManager.defer_writes`), before a webhook that may read them and
+at the end), and each request answers once that transaction has committed: still durable
+before acknowledged. When one of them fails the transaction is rolled back and each is run
+again alone, so a bad webhook never takes the others down with it. No timer is involved: a
+lone webhook is written at once.
 
 Locks, on PostgreSQL. A batch holds what its earlier webhooks took (calls' rows, a workspace's
 routing lock, partly an asyncio lock PostgreSQL cannot see) while it runs the next one, so it
@@ -40,7 +41,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atende.runtime import Runtime
 from atende.voice import protocols
 from atende.voice.events import defer_events, record_deferred
-from atende.voice.repository import NO_WAITING, hold_rows, write_held
+from atende.voice.repository import (
+    NO_WAITING,
+    IncomingWebhook,
+    hold_rows,
+    store_ahead,
+    write_held,
+)
 from atende.voice.routing import Routing
 from atende.voice.writer import writing
 
@@ -72,6 +79,7 @@ def _lock_not_available(error: DBAPIError) -> bool:
 class _Pending:
     job: Job
     new_call: bool
+    webhook: IncomingWebhook | None
     reply: asyncio.Future[str] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -97,10 +105,13 @@ class WebhookBatcher:
         """Webhooks queued for the next transaction."""
         return len(self._queue)
 
-    async def run(self, job: Job, new_call: bool = False) -> str:
+    async def run(
+        self, job: Job, new_call: bool = False, webhook: IncomingWebhook | None = None
+    ) -> str:
         """`job`'s reply, once the transaction it ran in has committed. A `new_call` (Twilio's
-        first webhook of a call) gets a protocol number and reads nothing held back."""
-        pending = _Pending(job, new_call)
+        first webhook of a call) gets a protocol number and reads nothing held back. The
+        `webhook` the job stores is stored with the batch's others, in one statement."""
+        pending = _Pending(job, new_call, webhook)
         self._queue.append(pending)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="voice.webhook-batches")
@@ -142,6 +153,7 @@ class WebhookBatcher:
             numbers = sum(pending.new_call for pending in batch)
             if numbers:
                 await protocols.reserve(session, numbers)
+            await store_ahead(session, [p.webhook for p in batch if p.webhook is not None])
             defer_events(session)
             hold_rows(session)
             routing: Routing = self.runtime.services["voice.routing"](session, self.runtime)

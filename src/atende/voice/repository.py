@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, inspect, select, text, update
+from sqlalchemy import Table, TextualSelect, bindparam, func, insert, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,18 +30,33 @@ ACTIVE_STAGES = ("ivr", "queued", "callback", "connecting", "connected", "wrapup
 # dialects' own INSERT (for ON CONFLICT) is not cacheable in SQLAlchemy 2.0 and would be
 # compiled again each time; this text is the same on SQLite and PostgreSQL.
 _WEBHOOKS = cast(Table, VoiceWebhook.__table__)
-_STORE_WEBHOOK = (
-    text(
-        'INSERT INTO voice_webhooks ("key", kind, call_sid, params, received_at) '
-        "VALUES (:key, :kind, :call_sid, :params, :received_at) "
-        'ON CONFLICT ("key") DO NOTHING RETURNING id'
+_WEBHOOK_FIELDS = ("key", "kind", "call_sid", "params", "received_at")
+
+
+@functools.cache
+def _store_webhooks(count: int) -> TextualSelect:
+    """`count` webhooks in one INSERT, each kept only if its key is new; the keys stored come
+    back. One text per count (a batch holds at most `batch.MAX_BATCH`)."""
+    rows = ", ".join(
+        "(" + ", ".join(f":{name}_{index}" for name in _WEBHOOK_FIELDS) + ")"
+        for index in range(count)
     )
-    .bindparams(
-        bindparam("params", type_=_WEBHOOKS.c.params.type),
-        bindparam("received_at", type_=_WEBHOOKS.c.received_at.type),
+    return (
+        text(
+            'INSERT INTO voice_webhooks ("key", kind, call_sid, params, received_at) '
+            f'VALUES {rows} ON CONFLICT ("key") DO NOTHING RETURNING "key", id'
+        )
+        .bindparams(
+            *(
+                bindparam(f"{name}_{index}", type_=_WEBHOOKS.c[name].type)
+                for index in range(count)
+                for name in ("params", "received_at")
+            )
+        )
+        .columns(key=_WEBHOOKS.c.key.type, id=_WEBHOOKS.c.id.type)
     )
-    .columns(id=_WEBHOOKS.c.id.type)
-)
+
+
 _CALLS = cast(Table, Call.__table__)
 _LEGS = cast(Table, CallLeg.__table__)
 _INSERT_CALL = insert(_CALLS)
@@ -56,6 +72,46 @@ _SET_WEBHOOK_REPLY = (
 
 
 HELD_ROWS = "voice.held-rows"
+STORED_AHEAD = "voice.stored-ahead"
+
+
+@dataclass(frozen=True)
+class IncomingWebhook:
+    """A verified webhook as it is stored, under its key (see `webhook_key`)."""
+
+    key: str
+    kind: str
+    call_sid: str | None
+    params: dict[str, str]
+
+
+async def _insert_webhooks(
+    session: AsyncSession, webhooks: Sequence[IncomingWebhook]
+) -> dict[str, int]:
+    """The id of each webhook whose key was new (the first of a key given twice)."""
+    now = utcnow()
+    values = {
+        f"{name}_{index}": value
+        for index, webhook in enumerate(webhooks)
+        for name, value in (
+            ("key", webhook.key),
+            ("kind", webhook.kind),
+            ("call_sid", webhook.call_sid),
+            ("params", webhook.params),
+            ("received_at", now),
+        )
+    }
+    result = await session.execute(_store_webhooks(len(webhooks)), values)
+    return {key: webhook_id for key, webhook_id in result.tuples()}
+
+
+async def store_ahead(session: AsyncSession, webhooks: Sequence[IncomingWebhook]) -> None:
+    """A batch's webhooks stored in one statement before their jobs run (instead of one each);
+    each job's `store_webhook` then takes its outcome from here."""
+    stored: dict[str, int | None] = {webhook.key: None for webhook in webhooks}
+    if webhooks:
+        stored.update(await _insert_webhooks(session, webhooks))
+    session.info[STORED_AHEAD] = stored
 
 
 @dataclass
@@ -109,17 +165,12 @@ class VoiceRepository:
         self, key: str, kind: str, call_sid: str | None, params: dict[str, str]
     ) -> int | None:
         """The stored webhook's id, or None when this key was stored before (a replay)."""
-        values = {
-            "key": key,
-            "kind": kind,
-            "call_sid": call_sid,
-            "params": params,
-            "received_at": utcnow(),
-        }
-        new_id: int | None = (
-            await self.session.execute(_STORE_WEBHOOK, values)
-        ).scalar_one_or_none()
-        return new_id
+        ahead: dict[str, int | None] | None = self.session.info.get(STORED_AHEAD)
+        if ahead is not None and key in ahead:
+            stored, ahead[key] = ahead[key], None  # a second delivery in the batch is a replay
+            return stored
+        webhook = IncomingWebhook(key, kind, call_sid, params)
+        return (await _insert_webhooks(self.session, [webhook])).get(key)
 
     async def webhook_reply(self, key: str) -> str | None:
         held = held_rows(self.session)

@@ -21,7 +21,7 @@ from atende.voice.batch import batcher
 from atende.voice.controls import CallService
 from atende.voice.directory import directory
 from atende.voice.models import Call, VoiceChannel
-from atende.voice.repository import VoiceRepository
+from atende.voice.repository import IncomingWebhook, VoiceRepository
 from atende.voice.service import gather_lookups, inbound_lookups
 from atende.voice.urls import PREFIX
 
@@ -81,27 +81,29 @@ async def receive(
         return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
     channel, params = found
     query = dict(request.query_params)
-    key = webhook_key(kind, params, query.get("step"))
+    webhook = IncomingWebhook(
+        webhook_key(kind, params, query.get("step")), kind, params.get("CallSid"), params
+    )
     given = {**params, **_prefixed(query)}
     lookups = None if ahead is None else await ahead(runtime, channel, given)
 
     async def store_and_handle(session: AsyncSession) -> str:
-        # The transaction's first statement is a write (the first webhook of the batch is
-        # stored first): on SQLite a transaction that read first could not write after another
-        # one committed meanwhile.
+        # The transaction's first statement is a write (the batch's webhooks are stored
+        # first): on SQLite a transaction that read first could not write after another one
+        # committed meanwhile.
         repo = VoiceRepository(session)
-        stored = await repo.store_webhook(key, kind, params.get("CallSid"), params)
+        stored = await repo.store_webhook(webhook.key, kind, webhook.call_sid, params)
         if stored is None:
-            return await repo.webhook_reply(key) or EMPTY
+            return await repo.webhook_reply(webhook.key) or EMPTY
         service = CallService(session, runtime)
         service.lookups = lookups
         call = await repo.call(query["call"], lock=True) if query.get("call") else None
         reply = await handler(service, channel, call, given)
-        await repo.set_webhook_reply(stored, key, reply)
+        await repo.set_webhook_reply(stored, webhook.key, reply)
         return reply
 
     new_call = kind == "voice" and "CallSid" in params
-    reply = await batcher(runtime).run(store_and_handle, new_call=new_call)
+    reply = await batcher(runtime).run(store_and_handle, new_call=new_call, webhook=webhook)
     return Response(reply, media_type=TWIML)
 
 
