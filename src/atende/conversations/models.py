@@ -106,7 +106,9 @@ class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(SequenceId, primary_key=True, autoincrement=True)
-    sid: Mapped[str] = mapped_column(SID, unique=True)
+    # The sentinel that matches the ids an INSERT returns to its rows, so the messages of one
+    # flush go in one statement on SQLite too (without it, one INSERT per message there).
+    sid: Mapped[str] = mapped_column(SID, unique=True, insert_sentinel=True)
     conversation_sid: Mapped[str] = mapped_column(ForeignKey("conversations.sid"))
     direction: Mapped[str] = mapped_column(String(8))
     # customer, bot, agent or system; the agent's worker SID in `author_sid`.

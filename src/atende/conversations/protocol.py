@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -18,8 +18,14 @@ ZONE = ZoneInfo("America/Sao_Paulo")
 
 async def take_numbers(session: AsyncSession, count: int, at: datetime | None = None) -> list[str]:
     """`count` consecutive numbers of the day of `at` (now by default) from its counter row, in
-    one UPDATE: a batch takes all it may need before it takes any other lock."""
-    day = (at or utcnow()).astimezone(ZONE).date()
+    one UPDATE: a batch takes all it may need before it takes any other lock. The caller's
+    pending objects are not flushed first (the counter depends on none of them): a flush per
+    conversation opened would split a batch's inserts into one statement per row."""
+    with session.no_autoflush:
+        return await _take(session, count, (at or utcnow()).astimezone(ZONE).date())
+
+
+async def _take(session: AsyncSession, count: int, day: date) -> list[str]:
     increment = (
         update(ProtocolCounter)
         .where(ProtocolCounter.day == day)

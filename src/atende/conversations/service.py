@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.conversations import events, status, transcript, window
@@ -154,15 +153,12 @@ class ConversationService:
             opened_at=now,
             date_updated=now,
         )
+        # Added, not flushed: they go in with the rest of the work (a processing chunk's one
+        # flush, the rows of each table together, conversations before their participants).
         self.session.add(conversation)
-        await self.session.flush()
-        # One statement for both (no objects: nothing reads them back in this transaction).
-        await self.session.execute(
-            insert(Participant),
-            [
-                {"conversation_sid": sid, "kind": kind, "identity": identity, "joined_at": now}
-                for kind, identity in (("customer", contact.sid), ("bot", "bot"))
-            ],
+        self.session.add_all(
+            Participant(conversation_sid=sid, kind=kind, identity=identity, joined_at=now)
+            for kind, identity in (("customer", contact.sid), ("bot", "bot"))
         )
         await events.emit(
             self.session,
