@@ -116,3 +116,32 @@ async def test_bad_numbers_sids_and_duplicates_are_refused_naming_the_field(
         assert "name: may not be null" in nulled.json()["detail"]
         kept = await admin.get("/api/voice/channels")
         assert "Vendas Auto" in {channel["name"] for channel in kept.json()}
+
+
+async def test_the_softphone_key_and_app_can_be_changed_and_the_secret_stays_hidden(
+    app: FastAPI, center: ContactCenter, browser: OpenBrowser
+) -> None:
+    async with browser("admin", "/admin") as admin:
+        created = await admin.post(
+            "/api/voice/channels",
+            json=new_channel(center, api_key_sid=None, api_key_secret=None, twiml_app_sid=None),
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["api_key_secret_set"] is False
+        sid = created.json()["sid"]
+        changed = await admin.patch(
+            f"/api/voice/channels/{sid}",
+            json={
+                "api_key_sid": "SK" + "e" * 32,
+                "api_key_secret": "segredo-novo-da-chave",
+                "twiml_app_sid": "AP" + "f" * 32,
+            },
+        )
+        assert changed.status_code == 200, changed.text
+        body = changed.json()
+        assert (body["api_key_sid"], body["twiml_app_sid"]) == ("SK" + "e" * 32, "AP" + "f" * 32)
+        assert body["api_key_secret_set"] is True
+        assert "segredo-novo-da-chave" not in changed.text
+    async with app.state.runtime.sessions() as session:
+        channel = await VoiceRepository(session).channel(sid)
+        assert channel is not None and channel.api_key_secret == "segredo-novo-da-chave"

@@ -1,20 +1,28 @@
-"""Voice channels in the admin screen, in a real Chromium: an administrator adds a Twilio
-number (a wrong number is refused beside the form, naming the field), sees it listed, edits it
-and replaces its Auth Token; the stored token never reaches the page."""
+"""Channels in the admin screen, in a real Chromium: an administrator adds a Twilio number (a
+wrong number is refused beside the form, naming the field), sees it listed, edits it and
+replaces its Auth Token and softphone key; adds a WhatsApp number that a customer's message then
+reaches and is answered from with its own token, and disables it. Stored secrets never reach
+the page."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from atende.messaging.repository import MessagingRepository
 from atende.voice.repository import VoiceRepository
 from tests.e2e.conftest import Desk, needs_chromium, new_context, screenshot, sign_in
+from tests.messaging import meta_payloads as meta
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
 TOKEN = "token-secreto-da-twilio"
 NEW_TOKEN = "token-novo-da-twilio"
 KEY_SECRET = "segredo-da-chave-de-api"
+NEW_KEY_SECRET = "segredo-novo-da-chave-de-api"
+WHATSAPP_TOKEN = "EAAG-token-do-numero-de-vendas-5d2e"
+WHATSAPP_NEW_TOKEN = "EAAG-token-trocado-do-numero-8b41"
+SALES_ID = "220011223344556"
 
 
 def stored_token(desk: Desk, number: str) -> str:
@@ -27,10 +35,31 @@ def stored_token(desk: Desk, number: str) -> str:
     return desk.server.call(read())
 
 
+def stored_key_secret(desk: Desk, number: str) -> str | None:
+    async def read() -> str | None:
+        async with desk.server.app.state.runtime.sessions() as session:
+            channel = await VoiceRepository(session).channel_by_number(number)
+            assert channel is not None
+            return channel.api_key_secret
+
+    return desk.server.call(read())
+
+
+def stored_whatsapp_token(desk: Desk, phone_number_id: str) -> str:
+    async def read() -> str:
+        async with desk.server.app.state.runtime.sessions() as session:
+            number = await MessagingRepository(session).whatsapp_number_by_id(phone_number_id)
+            assert number is not None
+            return number.access_token
+
+    return desk.server.call(read())
+
+
 def no_secret_in(page: Page) -> None:
     html = page.content()
     values = page.locator("input").evaluate_all("inputs => inputs.map(input => input.value)")
-    for secret in (TOKEN, NEW_TOKEN, KEY_SECRET):
+    secrets = (TOKEN, NEW_TOKEN, KEY_SECRET, NEW_KEY_SECRET, WHATSAPP_TOKEN, WHATSAPP_NEW_TOKEN)
+    for secret in secrets:
         assert secret not in html and secret not in values
 
 
@@ -88,11 +117,14 @@ def test_an_administrator_adds_and_edits_a_voice_channel(desk: Desk, browser: Br
     expect(edit.get_by_label("Canal")).to_be_focused()
     expect(edit.get_by_label("Número da empresa")).to_be_disabled()
     expect(edit.get_by_label("Novo Auth Token")).to_have_value("")
+    expect(edit.get_by_label("SID da chave de API")).to_have_value("SK" + "c" * 32)
+    expect(edit.get_by_label("Novo segredo da chave de API")).to_have_value("")
     no_secret_in(page)
     edit.get_by_label("Canal").fill("Vendas Auto SP")
     edit.get_by_label("Idioma das mensagens").select_option("en")
     edit.get_by_label("Gravar as chamadas").uncheck()
     edit.get_by_label("Novo Auth Token").fill(NEW_TOKEN)
+    edit.get_by_label("Novo segredo da chave de API").fill(NEW_KEY_SECRET)
     edit.get_by_role("button", name="Salvar").click()
 
     row = page.locator("tr", has_text="Vendas Auto SP")
@@ -100,13 +132,15 @@ def test_an_administrator_adds_and_edits_a_voice_channel(desk: Desk, browser: Br
     expect(row.get_by_role("cell", name="en", exact=True)).to_be_visible()
     expect(row.get_by_role("cell", name="Não", exact=True)).to_be_visible()
     assert stored_token(desk, "+551130030000") == NEW_TOKEN
+    assert stored_key_secret(desk, "+551130030000") == NEW_KEY_SECRET
     no_secret_in(page)
 
-    # Saving again without a token keeps the one stored.
+    # Saving again without a token or a key secret keeps the ones stored.
     page.get_by_role("button", name="Editar o canal Vendas Auto SP").click()
     page.locator("#voice-edit-form").get_by_role("button", name="Salvar").click()
     expect(page.locator("#voice-new-form")).to_be_visible()
     assert stored_token(desk, "+551130030000") == NEW_TOKEN
+    assert stored_key_secret(desk, "+551130030000") == NEW_KEY_SECRET
     no_secret_in(page)
 
     # In English, a short Account SID is named by its English label.
@@ -123,4 +157,86 @@ def test_an_administrator_adds_and_edits_a_voice_channel(desk: Desk, browser: Br
     )
     expect(form.get_by_label("Twilio Account SID")).to_be_focused()
     screenshot(page, "admin-channels-en")
+    context.close()
+
+
+def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token(
+    desk: Desk, browser: Browser
+) -> None:
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, desk, "admin")
+    page.get_by_role("link", name="Canais e credenciais").click()
+    form = page.locator("#whatsapp-new-form")
+    expect(form).to_be_visible()
+    expect(page.locator("tr", has_text="Nenhum número cadastrado ainda.")).to_be_visible()
+    form.get_by_label("Canal").fill("Vendas WhatsApp")
+    form.get_by_label("Número de WhatsApp").fill("3004-0001")
+    form.get_by_label("ID do número na Meta").fill(SALES_ID)
+    form.get_by_label("Token de acesso").fill(WHATSAPP_TOKEN)
+    form.get_by_label("Fluxo de roteamento").select_option(label="Atendimento")
+    form.get_by_role("button", name="Cadastrar número").click()
+    error = page.locator("#whatsapp-new-error")
+    expect(error).to_contain_text("Número de WhatsApp: use um número válido no formato E.164")
+    number = form.get_by_label("Número de WhatsApp")
+    expect(number).to_have_attribute("aria-invalid", "true")
+    expect(number).to_be_focused()
+    screenshot(page, "admin-whatsapp-error")
+
+    number.fill("+55 11 3004-0001")
+    form.get_by_role("button", name="Cadastrar número").click()
+    row = page.locator("tr", has_text="Vendas WhatsApp")
+    expect(row).to_contain_text("+551130040001")
+    expect(row).to_contain_text(SALES_ID)
+    expect(row).to_contain_text("Atendimento")
+    expect(row).to_contain_text("termina em 5d2e")
+    expect(row.get_by_role("cell", name="Ativo", exact=True)).to_be_visible()
+    assert stored_whatsapp_token(desk, SALES_ID) == WHATSAPP_TOKEN
+    no_secret_in(page)
+    screenshot(page, "admin-whatsapp-numbers")
+
+    # The same phone_number_id again is refused beside its field.
+    form = page.locator("#whatsapp-new-form")
+    form.get_by_label("Canal").fill("Duplicado")
+    form.get_by_label("Número de WhatsApp").fill("+551130040002")
+    form.get_by_label("ID do número na Meta").fill(SALES_ID)
+    form.get_by_label("Token de acesso").fill("outro-token-qualquer")
+    form.get_by_role("button", name="Cadastrar número").click()
+    expect(page.locator("#whatsapp-new-error")).to_contain_text(
+        "ID do número na Meta (phone_number_id): este phone_number_id já está cadastrado"
+    )
+
+    # A customer writes to the new number: the bot answers from it, with its token.
+    desk.graph.number_tokens = {SALES_ID: WHATSAPP_TOKEN}
+    document = meta.text("wamid.WA1", "Oi")
+    document["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = SALES_ID
+    desk.customer_writes(document)
+    sent = desk.graph.wait_for_sent(1)
+    assert sent and {(m.phone_number_id, m.authorization) for m in sent} == {
+        (SALES_ID, f"Bearer {WHATSAPP_TOKEN}")
+    }
+
+    # A new token and disabled: listed as inactive, the new token kept, none shown.
+    page.get_by_role("button", name="Editar o número Vendas WhatsApp").click()
+    edit = page.locator("#whatsapp-edit-form")
+    expect(edit.get_by_label("Canal")).to_be_focused()
+    expect(edit.get_by_label("ID do número na Meta")).to_be_disabled()
+    expect(edit).to_contain_text("termina em 5d2e")
+    edit.get_by_label("Novo token de acesso").fill(WHATSAPP_NEW_TOKEN)
+    edit.get_by_label("Número ativo").uncheck()
+    edit.get_by_role("button", name="Salvar").click()
+    row = page.locator("tr", has_text="Vendas WhatsApp")
+    expect(row.get_by_role("cell", name="Inativo", exact=True)).to_be_visible()
+    expect(row).to_contain_text("termina em 8b41")
+    assert stored_whatsapp_token(desk, SALES_ID) == WHATSAPP_NEW_TOKEN
+    no_secret_in(page)
+
+    # In English, the same list and form.
+    page.get_by_role("button", name="EN", exact=True).click()
+    page.get_by_role("link", name="Channels and credentials").click()
+    expect(page.get_by_role("heading", name="WhatsApp numbers (Meta Cloud API)")).to_be_visible()
+    row = page.locator("tr", has_text="Vendas WhatsApp")
+    expect(row).to_contain_text("ends in 8b41")
+    expect(row.get_by_role("cell", name="Inactive", exact=True)).to_be_visible()
+    screenshot(page, "admin-whatsapp-numbers-en")
     context.close()

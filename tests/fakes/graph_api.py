@@ -43,18 +43,28 @@ class SentMessage:
 class FakeGraphAPI:
     url: str = ""
     access_token: str = "test-access-token"
+    # Numbers with a token of their own (a system user per number): sending from one of
+    # these phone_number_ids takes its token, and only its token; media takes any of them.
+    number_tokens: dict[str, str] = field(default_factory=dict)
     sent: list[SentMessage] = field(default_factory=list)
     # Graph error codes to answer the next message sends with, in order.
     errors: list[str] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # Media sent to a number with a token of its own: only that token downloads it.
+    media_numbers: dict[str, str] = field(default_factory=dict)
     downloads: list[str] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
     _counter: int = 0
 
-    def add_media(self, media_id: str, content: bytes, mime_type: str) -> str:
-        """Make a media id downloadable; returns its sha256 as Meta reports it."""
+    def add_media(
+        self, media_id: str, content: bytes, mime_type: str, phone_number_id: str | None = None
+    ) -> str:
+        """Make a media id downloadable (with `phone_number_id`'s token only, when given);
+        returns its sha256 as Meta reports it."""
         self.media[media_id] = (content, mime_type)
+        if phone_number_id is not None:
+            self.media_numbers[media_id] = phone_number_id
         return hashlib.sha256(content).hexdigest()
 
     def wait_for_sent(self, count: int, timeout: float = 10.0) -> list[SentMessage]:
@@ -98,8 +108,11 @@ def fake_graph_api() -> Iterator[FakeGraphAPI]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def _authorized(self) -> bool:
-            if self.headers.get("Authorization") == f"Bearer {fake.access_token}":
+        def _authorized(self, phone_number_id: str | None = None) -> bool:
+            tokens = {fake.access_token}
+            if phone_number_id in fake.number_tokens:
+                tokens = {fake.number_tokens[phone_number_id]}
+            if self.headers.get("Authorization") in {f"Bearer {token}" for token in tokens}:
                 return True
             self._reply(401, graph_error("190", "Invalid OAuth access token"))
             return False
@@ -111,7 +124,7 @@ def fake_graph_api() -> Iterator[FakeGraphAPI]:
             if match is None:
                 self._reply(404, graph_error("100", "Unknown path"))
                 return
-            if not self._authorized():
+            if not self._authorized(match.group(2)):
                 return
             document = json.loads(body)
             with fake.changed:
@@ -146,9 +159,9 @@ def fake_graph_api() -> Iterator[FakeGraphAPI]:
         def do_GET(self) -> None:
             download = DOWNLOAD.match(self.path)
             if download is not None:
-                if not self._authorized():
-                    return
                 media_id = download.group(1)
+                if not self._authorized(fake.media_numbers.get(media_id)):
+                    return
                 fake.downloads.append(media_id)
                 content, mime = fake.media[media_id]
                 self._reply(200, raw=content, content_type=mime)
@@ -157,9 +170,9 @@ def fake_graph_api() -> Iterator[FakeGraphAPI]:
             if match is None or match.group(2) not in fake.media:
                 self._reply(404, graph_error("100", "Unsupported get request"))
                 return
-            if not self._authorized():
-                return
             media_id = match.group(2)
+            if not self._authorized(fake.media_numbers.get(media_id)):
+                return
             content, mime = fake.media[media_id]
             self._reply(
                 200,

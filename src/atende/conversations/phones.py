@@ -38,3 +38,16 @@ def from_wa_id(wa_id: str) -> str | None:
     """WhatsApp's wa_id is the full international number without the plus."""
     digits = wa_id.strip().lstrip("+")
     return to_e164("+" + digits) if digits.isdigit() else None
+
+
+def company_e164(value: str) -> str:
+    """A company's own number as the admin types it, strictly: it must carry its country code
+    and be a valid number (a customer's may be looser, see `to_e164`). Raises ValueError with
+    words the admin screen shows beside the field."""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"{value!r} is not in E.164 (+, country code, number)") from error
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{value!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -259,6 +259,16 @@ class ConversationRepository:
         query = select(Message).where(Message.media_sid == media_sid).limit(1)
         return await self.session.scalar(query)
 
+    async def media_business_addresses(self, media_sids: Sequence[str]) -> dict[str, str]:
+        """Which company number each media came to (a WhatsApp number fetches with its own
+        token)."""
+        query = (
+            select(Message.media_sid, Conversation.business_address)
+            .join(Conversation, Conversation.sid == Message.conversation_sid)
+            .where(Message.media_sid.in_(media_sids))
+        )
+        return {sid: address for sid, address in (await self.session.execute(query)) if sid}
+
     async def media_due(self, now: datetime, limit: int) -> Sequence[MediaFile]:
         query = (
             select(MediaFile)

@@ -6,6 +6,7 @@ from atende.conversations import protocol_models
 from atende.db.base import Base
 from atende.desk import models as desk_models
 from atende.events import models as event_models
+from atende.messaging import models as messaging_models
 from atende.ops import models as ops_models
 from atende.taskrouter import models as taskrouter_models
 from atende.taskrouter import nodes as taskrouter_nodes
@@ -16,6 +17,7 @@ __all__ = [
     "conversation_models",
     "desk_models",
     "event_models",
+    "messaging_models",
     "metadata",
     "ops_models",
     "protocol_models",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from atende.messaging import desk_api, webchat_api, webhooks
+from atende.messaging import desk_api, numbers_api, webchat_api, webhooks
 from atende.messaging.assignments import follow_assignments
 from atende.messaging.hub import MessagingHub
 from atende.messaging.taskrouter_gateway import TaskRouterGateway
@@ -14,6 +14,7 @@ from atende.runtime import Runtime
 early_router = webhooks.router
 router = APIRouter()
 router.include_router(desk_api.router)
+router.include_router(numbers_api.router)
 router.include_router(webchat_api.router)
 
 

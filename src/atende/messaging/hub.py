@@ -33,6 +33,7 @@ from atende.messaging.media import MediaFetcher
 from atende.messaging.outbound import Claimed, OutboundDispatcher
 from atende.messaging.rate_limit import limiter_for
 from atende.messaging.routing import ConversationRouter, TaskGateway
+from atende.messaging.whatsapp_numbers import WhatsAppNumbers
 from atende.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,10 @@ class MessagingHub:
         self.webchat_origins = OriginPolicy(settings.webchat_origins, settings.public_url)
         # `events` sets up before `messaging` (the app factory goes in name order).
         self.limiter = limiter_for(runtime.services.get("redis"))
-        self.router = ConversationRouter(gateway, settings.default_workflow_sid)
+        self.numbers = WhatsAppNumbers(runtime, self.meta)
+        self.router = ConversationRouter(
+            gateway, settings.default_workflow_sid, self._number_workflow
+        )
         self.bot = ChatBot(chat_flow(), FlowRunner())
         # Taken by this node's webhook writer and inbound processor in turn (FIFO), so on
         # SQLite neither starves the other in the database's busy-wait.
@@ -130,11 +134,19 @@ class MessagingHub:
 
     # --- the conversation rules -----------------------------------------------------------
 
+    async def _number_workflow(self, conversation: Conversation) -> str | None:
+        """A registered WhatsApp number routes its conversations to its own workflow."""
+        if conversation.provider != self.meta.name:
+            return None
+        return await self.numbers.workflow_for(conversation.business_address)
+
     async def after_inbound(
         self, session: AsyncSession, received: Received, item: InboundMessage
     ) -> None:
         """The bot answers while it holds the conversation; once queued or assigned, the
         message only reaches the agent (its event is already recorded)."""
+        if item.provider == self.meta.name:
+            await self.numbers.note_inbound(item.business_address)
         conversation = received.conversation
         if conversation.state != "bot":
             return
@@ -223,7 +235,8 @@ class MessagingHub:
         content: dict[str, Any] = dict(item.content)
         if item.provider == self.meta.name:
             payload = graph_payload(item.customer_address, item.kind, item.text, content)
-            return await self.meta.send(self.http, payload, item.business_address)
+            sender = await self.numbers.sender(item.business_address)
+            return await sender.send(self.http, payload, item.business_address)
         if item.provider == self.twilio.name:
             callback = self.runtime.settings.public_url.rstrip("/") + TWILIO_STATUS_PATH
             form = outbound_form(
@@ -238,10 +251,13 @@ class MessagingHub:
         raise ProviderError("provider", f"o canal {item.provider} não envia por fila")
 
     async def fetch_media(
-        self, provider: str, media_id: str | None, url: str | None
+        self, provider: str, media_id: str | None, url: str | None, business_address: str | None
     ) -> FetchedMedia:
+        """`business_address`: the company number the media came to (WhatsApp numbers
+        download with their own token)."""
         if provider == self.meta.name and media_id:
-            return await self.meta.fetch_media(self.http, media_id)
+            fetcher = await self.numbers.sender(business_address) if business_address else self.meta
+            return await fetcher.fetch_media(self.http, media_id)
         if provider == self.twilio.name and url:
             return await self.twilio.fetch_media(self.http, url)
         raise ProviderError("media", "a mídia não tem id nem endereço", retryable=False)

@@ -156,6 +156,7 @@ class Wanted:
     provider: str
     media_id: str | None
     url: str | None
+    business_address: str | None
 
 
 class MediaFetcher:
@@ -177,8 +178,15 @@ class MediaFetcher:
 
     async def fetch_due(self) -> int:
         async with self.hub.runtime.sessions() as session:
-            due = await ConversationRepository(session).media_due(utcnow(), BATCH)
-            wanted = [Wanted(m.sid, m.provider, m.provider_media_id, m.source_url) for m in due]
+            repository = ConversationRepository(session)
+            due = await repository.media_due(utcnow(), BATCH)
+            addresses = (
+                await repository.media_business_addresses([m.sid for m in due]) if due else {}
+            )
+            wanted = [
+                Wanted(m.sid, m.provider, m.provider_media_id, m.source_url, addresses.get(m.sid))
+                for m in due
+            ]
             await session.commit()
         if not wanted:
             return 0
@@ -196,7 +204,9 @@ class MediaFetcher:
 
     async def _fetch(self, item: Wanted) -> FetchedMedia | ProviderError:
         try:
-            return await self.hub.fetch_media(item.provider, item.media_id, item.url)
+            return await self.hub.fetch_media(
+                item.provider, item.media_id, item.url, item.business_address
+            )
         except ProviderError as error:
             return error
         except Exception as exc:

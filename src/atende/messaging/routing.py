@@ -7,7 +7,7 @@ rules and the TaskRouter service stays the only code that changes routing state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 # How far back "the agent who served them" reaches.
 KNOWN_AGENT_DAYS = 7
 TASK_CHANNELS = {"whatsapp": "whatsapp", "webchat": "webchat", "sms": "sms"}
+# The workflow the conversation's own channel routes to (a WhatsApp number's), if it has one.
+ChannelWorkflow = Callable[[Conversation], Awaitable[str | None]]
+
+
+async def no_channel_workflow(_conversation: Conversation) -> None:
+    return None
 
 
 class TaskGateway(Protocol):
@@ -54,9 +60,15 @@ class TaskGateway(Protocol):
 
 
 class ConversationRouter:
-    def __init__(self, gateway: TaskGateway, default_workflow_sid: str | None) -> None:
+    def __init__(
+        self,
+        gateway: TaskGateway,
+        default_workflow_sid: str | None,
+        channel_workflow: ChannelWorkflow = no_channel_workflow,
+    ) -> None:
         self.gateway = gateway
         self.default_workflow_sid = default_workflow_sid
+        self.channel_workflow = channel_workflow
         self._workspaces: dict[str, str] = {}
 
     async def workflow(self, session: AsyncSession) -> str | None:
@@ -112,7 +124,11 @@ class ConversationRouter:
         """Make the conversation a task; without a configured workflow it waits, unrouted.
         The conversation's row is changed once, at the end, with the task's outcome."""
         service = ConversationService(session)
-        workflow = workflow_sid or await self.workflow(session)
+        workflow = (
+            workflow_sid
+            or await self.channel_workflow(conversation)
+            or await self.workflow(session)
+        )
         workspace = await self.workspace_for(session, workflow)
         if workflow is None or workspace is None:
             log.warning("no workflow to route conversation %s; it waits", conversation.sid)
@@ -174,7 +190,7 @@ class ConversationRouter:
         if conversation.state == "closed":
             raise Problem(409, "Conversation closed", "a closed conversation cannot be transferred")
         workspace = conversation.workspace_sid
-        workflow = await self.workflow(session)
+        workflow = await self.channel_workflow(conversation) or await self.workflow(session)
         if workspace is None or workflow is None:
             raise Problem(409, "Routing unavailable", "no workflow is configured for messaging")
         if conversation.task_sid:

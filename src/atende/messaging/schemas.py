@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+from atende.conversations.phones import company_e164
 
 MessageKind = Literal["text", "image", "audio", "video", "document", "sticker", "template"]
 
@@ -65,3 +68,59 @@ class TemplateIn(BaseModel):
     category: Literal["UTILITY", "MARKETING", "AUTHENTICATION"] = "UTILITY"
     components: list[dict[str, Any]] = Field(default_factory=list)
     content_sid: str | None = Field(default=None, pattern=r"^HX[0-9a-f]{32}$")
+
+
+class WhatsAppNumberIn(BaseModel):
+    """A number from Meta's WhatsApp Manager: its phone_number_id, the number customers see,
+    and a (system user) access token allowed to send from it."""
+
+    name: str = Field(min_length=1, max_length=200)
+    phone_number_id: str = Field(pattern=r"^[0-9]{5,40}$")
+    display_phone_number: str = Field(min_length=3, max_length=40)
+    access_token: str = Field(min_length=8, max_length=1000)
+    workflow_sid: str | None = None
+    enabled: bool = True
+
+    @field_validator("display_phone_number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        return company_e164(value)
+
+
+class WhatsAppNumberPatch(BaseModel):
+    """The phone_number_id stays (conversations keep it); the rest may change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    display_phone_number: str | None = Field(default=None, min_length=3, max_length=40)
+    access_token: str | None = Field(default=None, min_length=8, max_length=1000)
+    workflow_sid: str | None = None
+    enabled: bool | None = None
+
+    @field_validator("display_phone_number")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        return None if value is None else company_e164(value)
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> WhatsAppNumberPatch:
+        """Leaving a field out keeps it; only the workflow may be cleared (to the default)."""
+        for name in ("name", "display_phone_number", "access_token", "enabled"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name}: may not be null (leave it out to keep it)")
+        return self
+
+
+class WhatsAppNumberOut(BaseModel):
+    """What the admin screen shows: the token only as its last four characters."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    sid: str
+    name: str
+    phone_number_id: str
+    display_phone_number: str
+    access_token_last4: str
+    workflow_sid: str | None
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime

@@ -48,6 +48,10 @@ class VoiceChannel(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    @property
+    def api_key_secret_set(self) -> bool:
+        return bool(self.api_key_secret)
+
 
 class Call(Base):
     __tablename__ = "voice_calls"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from atende.conversations.phones import company_e164
 
 
 class LegOut(BaseModel):
@@ -117,13 +118,7 @@ class ChannelIn(BaseModel):
     @classmethod
     def _e164(cls, value: str) -> str:
         """The company's number as Twilio sends it in `To`; webhooks find the channel by it."""
-        try:
-            number = phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException as error:
-            raise ValueError(f"{value!r} is not in E.164 (+, country code, number)") from error
-        if not phonenumbers.is_valid_number(number):
-            raise ValueError(f"{value!r} is not a valid phone number")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return company_e164(value)
 
 
 class ChannelPatch(BaseModel):
@@ -134,6 +129,10 @@ class ChannelPatch(BaseModel):
     crm_lookup_url: str | None = None
     language: Literal["pt-BR", "en"] | None = None
     record_calls: bool | None = None
+    # The softphone's credentials; null removes them (tokens are then signed with the account's).
+    api_key_sid: str | None = None
+    api_key_secret: str | None = None
+    twiml_app_sid: str | None = None
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> ChannelPatch:
@@ -159,3 +158,7 @@ class ChannelOut(BaseModel):
     crm_lookup_url: str | None
     language: str
     record_calls: bool
+    api_key_sid: str | None
+    twiml_app_sid: str | None
+    # Whether a key secret is kept; the secret itself never comes back.
+    api_key_secret_set: bool

@@ -514,13 +514,6 @@ sections.channels = async () => {
     ),
   );
   const parts = [card(t("admin.channels"), h("p", { class: "muted small" }, t("channel.hint")), table([t("channel.name"), t("channel.address"), t("channel.credentials")], providerRows))];
-  let voice;
-  try {
-    voice = await api("GET", "/api/voice/channels");
-  } catch (error) {
-    if (error.status !== 404) reportError(error);
-    return parts;
-  }
   let workflows = [];
   try {
     workflows = (await api("GET", "/api/desk/admin/workflows")).workflows;
@@ -528,6 +521,14 @@ sections.channels = async () => {
     if (error.status !== 404) reportError(error);
   }
   const workflowNames = Object.fromEntries(workflows.map((workflow) => [workflow.sid, workflow.name]));
+  parts.push(...(await whatsappCards(workflows, workflowNames)));
+  let voice;
+  try {
+    voice = await api("GET", "/api/voice/channels");
+  } catch (error) {
+    if (error.status !== 404) reportError(error);
+    return parts;
+  }
   const rows = voice.map((channel) =>
     h(
       "tr",
@@ -543,7 +544,7 @@ sections.channels = async () => {
         {},
         h(
           "button",
-          { type: "button", class: "button small", "aria-label": t("channel.edit", { name: channel.name }), onclick: () => editVoiceChannel(channel, workflows) },
+          { type: "button", class: "button small", "aria-label": t("channel.edit", { name: channel.name }), onclick: () => editChannel(voiceChannelForm(channel, workflows)) },
           t("common.edit"),
         ),
       ),
@@ -560,19 +561,28 @@ sections.channels = async () => {
   return parts;
 };
 
-// What the voice API's problem names (`phone_number: …`, `account_sid: …`) is shown beside the
+// What a channel API's problem names (`phone_number: …`, `account_sid: …`) is shown beside the
 // form in the page's language, naming the field by its label and keeping the server's words.
-const VOICE_FIELD_ERRORS = ["phone_number", "account_sid", "auth_token", "workflow_sid", "crm_lookup_url", "api_key_sid", "api_key_secret", "twiml_app_sid", "name"];
-
-function voiceChannelError(failure, inputs) {
+// `scope` holds the reasons per field (`channel.error`, `whatsapp.error`); a 409 on
+// `uniqueField` is a duplicate.
+function channelFieldError(failure, inputs, scope, uniqueField) {
   const detail = failure.message || "";
   const name = /^([a-z_]+)[.:\s]/.exec(detail)?.[1];
-  const input = VOICE_FIELD_ERRORS.includes(name) ? inputs[name] : null;
+  const input = name && Object.hasOwn(inputs, name) ? inputs[name] : null;
   if (!input) return { input: null, text: detail };
   const label = input.labels?.[0]?.textContent || name;
-  const why = failure.status === 409 && name === "phone_number" ? t("channel.error.duplicate") : t(`channel.error.${name}`);
+  const why = failure.status === 409 && name === uniqueField ? t(`${scope}.duplicate`) : t(`${scope}.${name}`);
   const said = detail.replace(/^[a-z_]+:\s*(Value error,\s*)?/, "");
   return { input, text: t("channel.error_field", { field: label, why, detail: said }) };
+}
+
+function showFieldError(error, found) {
+  error.textContent = found.text;
+  error.hidden = false;
+  if (found.input) {
+    found.input.setAttribute("aria-invalid", "true");
+    found.input.focus();
+  }
 }
 
 function voiceChannelForm(channel, workflows) {
@@ -589,27 +599,26 @@ function voiceChannelForm(channel, workflows) {
     ),
     language: h("select", {}, ...["pt-BR", "en"].map((value) => h("option", { value, selected: value === (channel?.language || "pt-BR") }, value))),
     crm_lookup_url: h("input", { type: "text", inputmode: "url", class: "mono", placeholder: "https://crm.exemplo/clientes?telefone={from}", value: channel?.crm_lookup_url || "", spellcheck: false }),
-    api_key_sid: h("input", { type: "text", class: "mono", maxlength: 34, placeholder: "SK…", autocomplete: "off", spellcheck: false }),
+    api_key_sid: h("input", { type: "text", class: "mono", maxlength: 34, placeholder: "SK…", value: channel?.api_key_sid || "", autocomplete: "off", spellcheck: false }),
     api_key_secret: h("input", { type: "password", autocomplete: "new-password", spellcheck: false }),
-    twiml_app_sid: h("input", { type: "text", class: "mono", maxlength: 34, placeholder: "AP…", autocomplete: "off", spellcheck: false }),
+    twiml_app_sid: h("input", { type: "text", class: "mono", maxlength: 34, placeholder: "AP…", value: channel?.twiml_app_sid || "", autocomplete: "off", spellcheck: false }),
   };
   const record = h("input", { type: "checkbox", id: `${prefix}-record`, checked: channel ? channel.record_calls : true });
   const error = h("p", { class: "alert alert-error", role: "alert", id: `${prefix}-error`, hidden: true });
-  const softphone = channel
-    ? null
-    : h(
-        "fieldset",
-        { class: "stack" },
-        h("legend", {}, t("channel.softphone")),
-        h("p", { class: "muted small" }, t("channel.softphone_hint")),
-        h(
-          "div",
-          { class: "form-grid" },
-          field(`${prefix}-api-key-sid`, t("channel.api_key_sid"), inputs.api_key_sid),
-          field(`${prefix}-api-key-secret`, t("channel.api_key_secret"), inputs.api_key_secret),
-          field(`${prefix}-twiml-app-sid`, t("channel.twiml_app_sid"), inputs.twiml_app_sid),
-        ),
-      );
+  const secretHint = channel ? (channel.api_key_secret_set ? t("channel.api_key_secret_keep") : t("channel.api_key_secret_none")) : null;
+  const softphone = h(
+    "fieldset",
+    { class: "stack" },
+    h("legend", {}, t("channel.softphone")),
+    h("p", { class: "muted small" }, t("channel.softphone_hint")),
+    h(
+      "div",
+      { class: "form-grid" },
+      field(`${prefix}-api-key-sid`, t("channel.api_key_sid"), inputs.api_key_sid),
+      field(`${prefix}-api-key-secret`, channel ? t("channel.new_api_key_secret") : t("channel.api_key_secret"), inputs.api_key_secret, secretHint),
+      field(`${prefix}-twiml-app-sid`, t("channel.twiml_app_sid"), inputs.twiml_app_sid),
+    ),
+  );
   const form = h(
     "form",
     { class: "stack", id: `${prefix}-form`, novalidate: true },
@@ -641,8 +650,11 @@ function voiceChannelForm(channel, workflows) {
       language: inputs.language.value,
       record_calls: record.checked,
       crm_lookup_url: text(inputs.crm_lookup_url),
+      api_key_sid: text(inputs.api_key_sid),
+      twiml_app_sid: text(inputs.twiml_app_sid),
     };
     if (inputs.auth_token.value) body.auth_token = inputs.auth_token.value;
+    if (inputs.api_key_secret.value) body.api_key_secret = inputs.api_key_secret.value;
     try {
       if (channel) {
         await api("PATCH", `/api/voice/channels/${channel.sid}`, body);
@@ -652,30 +664,127 @@ function voiceChannelForm(channel, workflows) {
           phone_number: inputs.phone_number.value.trim(),
           account_sid: inputs.account_sid.value.trim(),
           auth_token: inputs.auth_token.value,
-          api_key_sid: text(inputs.api_key_sid),
-          api_key_secret: inputs.api_key_secret.value || null,
-          twiml_app_sid: text(inputs.twiml_app_sid),
         });
         await api("POST", "/api/voice/channels", body);
       }
       toast(t("common.saved"));
       show("channels");
     } catch (failure) {
-      const { input, text: message } = voiceChannelError(failure, inputs);
-      error.textContent = message;
-      error.hidden = false;
-      if (input) {
-        input.setAttribute("aria-invalid", "true");
-        input.focus();
-      }
+      showFieldError(error, channelFieldError(failure, inputs, "channel.error", "phone_number"));
     }
   });
   return card(channel ? t("channel.edit", { name: channel.name }) : t("channel.new"), form);
 }
 
-function editVoiceChannel(channel, workflows) {
-  root.replaceChildren(voiceChannelForm(channel, workflows), h("p", {}, h("a", { href: "#channels", onclick: () => show("channels") }, `← ${t("common.back")}`)));
+// A channel's edit form on its own, with the way back to the list.
+function editChannel(form) {
+  root.replaceChildren(form, h("p", {}, h("a", { href: "#channels", onclick: () => show("channels") }, `← ${t("common.back")}`)));
   root.querySelector("input:not([disabled])")?.focus();
+}
+
+// ---------- WhatsApp numbers ----------
+
+// The numbers of Meta's Cloud API registered here: each sends with its own token and routes to
+// its own workflow. The token is typed, never shown again: the list says how it ends.
+async function whatsappCards(workflows, workflowNames) {
+  let numbers;
+  try {
+    numbers = await api("GET", "/api/whatsapp/numbers");
+  } catch (error) {
+    if (error.status !== 404) reportError(error);
+    return [];
+  }
+  const rows = numbers.map((number) =>
+    h(
+      "tr",
+      { dataset: { whatsapp: number.sid } },
+      h("th", { scope: "row" }, number.name),
+      h("td", { class: "nowrap" }, number.display_phone_number),
+      h("td", { class: "mono" }, number.phone_number_id),
+      h("td", {}, number.workflow_sid ? workflowNames[number.workflow_sid] || number.workflow_sid : t("whatsapp.default_workflow")),
+      h("td", { class: "mono" }, t("whatsapp.token_ends", { last4: number.access_token_last4 })),
+      h("td", {}, number.enabled ? h("span", { class: "badge ok" }, t("common.active")) : h("span", { class: "badge" }, t("common.inactive"))),
+      h(
+        "td",
+        {},
+        h(
+          "button",
+          { type: "button", class: "button small", "aria-label": t("whatsapp.edit", { name: number.name }), onclick: () => editChannel(whatsappForm(number, workflows)) },
+          t("common.edit"),
+        ),
+      ),
+    ),
+  );
+  return [
+    card(
+      t("whatsapp.title"),
+      h("p", { class: "muted small" }, t("whatsapp.hint")),
+      table([t("channel.name"), t("whatsapp.display_phone_number"), t("whatsapp.phone_number_id"), t("channel.workflow"), t("whatsapp.access_token"), t("user.status"), ""], rows, t("whatsapp.none")),
+    ),
+    whatsappForm(null, workflows),
+  ];
+}
+
+function whatsappForm(number, workflows) {
+  const prefix = number ? "whatsapp-edit" : "whatsapp-new";
+  const inputs = {
+    name: h("input", { type: "text", required: true, maxlength: 200, value: number?.name || "" }),
+    display_phone_number: h("input", { type: "tel", required: true, class: "mono", placeholder: "+551130030000", value: number?.display_phone_number || "", autocomplete: "off" }),
+    phone_number_id: h("input", { type: "text", required: true, class: "mono", inputmode: "numeric", maxlength: 40, value: number?.phone_number_id || "", disabled: Boolean(number), autocomplete: "off", spellcheck: false }),
+    access_token: h("input", { type: "password", required: !number, autocomplete: "new-password", spellcheck: false }),
+    workflow_sid: h(
+      "select",
+      {},
+      h("option", { value: "" }, t("whatsapp.default_workflow")),
+      ...workflows.map((workflow) => h("option", { value: workflow.sid, selected: workflow.sid === number?.workflow_sid }, workflow.name)),
+    ),
+  };
+  const enabled = h("input", { type: "checkbox", id: `${prefix}-enabled`, checked: number ? number.enabled : true });
+  const error = h("p", { class: "alert alert-error", role: "alert", id: `${prefix}-error`, hidden: true });
+  const tokenHint = number ? t("whatsapp.access_token_keep", { last4: number.access_token_last4 }) : t("whatsapp.access_token_hint");
+  const form = h(
+    "form",
+    { class: "stack", id: `${prefix}-form`, novalidate: true },
+    h(
+      "div",
+      { class: "form-grid" },
+      field(`${prefix}-name`, t("channel.name"), inputs.name),
+      field(`${prefix}-number`, t("whatsapp.display_phone_number"), inputs.display_phone_number, t("channel.phone_number_hint")),
+      field(`${prefix}-phone-number-id`, t("whatsapp.phone_number_id"), inputs.phone_number_id, number ? t("whatsapp.phone_number_id_fixed") : t("whatsapp.phone_number_id_hint")),
+      field(`${prefix}-access-token`, number ? t("whatsapp.new_access_token") : t("whatsapp.access_token"), inputs.access_token, tokenHint),
+      field(`${prefix}-workflow`, t("channel.workflow"), inputs.workflow_sid),
+    ),
+    h("label", { class: "inline-check", for: enabled.id }, enabled, t("whatsapp.enabled")),
+    error,
+    h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, number ? t("common.save") : t("whatsapp.create"))),
+  );
+  for (const input of Object.values(inputs)) input.setAttribute("aria-describedby", error.id);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    for (const input of Object.values(inputs)) input.removeAttribute("aria-invalid");
+    const body = {
+      name: inputs.name.value.trim(),
+      display_phone_number: inputs.display_phone_number.value.trim(),
+      workflow_sid: inputs.workflow_sid.value || null,
+      enabled: enabled.checked,
+    };
+    if (inputs.access_token.value) body.access_token = inputs.access_token.value;
+    try {
+      if (number) {
+        await api("PATCH", `/api/whatsapp/numbers/${number.sid}`, body);
+      } else {
+        body.phone_number_id = inputs.phone_number_id.value.trim();
+        body.access_token = inputs.access_token.value;
+        await api("POST", "/api/whatsapp/numbers", body);
+      }
+      toast(t("common.saved"));
+      show("channels");
+    } catch (failure) {
+      showFieldError(error, channelFieldError(failure, inputs, "whatsapp.error", "phone_number_id"));
+    }
+  });
+  return card(number ? t("whatsapp.edit", { name: number.name }) : t("whatsapp.new"), form);
 }
 
 // The week's hours: one row per weekday (Monday first), checked again by the server, which

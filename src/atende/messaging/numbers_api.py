@@ -1,0 +1,43 @@
+"""WhatsApp Business numbers over HTTP (`/api/whatsapp/numbers`), for administrators only.
+Tokens go in and never come back out: answers carry only their last four characters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter
+
+from atende.deps import Admin, DbSession, RuntimeDep
+from atende.errors import Problem
+from atende.messaging.models import WhatsAppNumber
+from atende.messaging.schemas import WhatsAppNumberIn, WhatsAppNumberOut, WhatsAppNumberPatch
+from atende.messaging.webhooks import hub_of
+from atende.messaging.whatsapp_numbers import WhatsAppNumberService
+
+router = APIRouter(prefix="/api/whatsapp/numbers", tags=["whatsapp numbers"])
+
+
+@router.get("", response_model=list[WhatsAppNumberOut])
+async def list_numbers(_admin: Admin, session: DbSession) -> Sequence[WhatsAppNumber]:
+    return await WhatsAppNumberService(session).repo.whatsapp_numbers()
+
+
+@router.post("", response_model=WhatsAppNumberOut, status_code=201)
+async def add_number(
+    body: WhatsAppNumberIn, _admin: Admin, session: DbSession, runtime: RuntimeDep
+) -> WhatsAppNumber:
+    number = await WhatsAppNumberService(session).create(**body.model_dump())
+    hub_of(runtime).numbers.forget()
+    return number
+
+
+@router.patch("/{sid}", response_model=WhatsAppNumberOut)
+async def change_number(
+    sid: str, body: WhatsAppNumberPatch, _admin: Admin, session: DbSession, runtime: RuntimeDep
+) -> WhatsAppNumber:
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise Problem(422, "Nothing to change", "give at least one field")
+    number = await WhatsAppNumberService(session).update(sid, **changes)
+    hub_of(runtime).numbers.forget()
+    return number

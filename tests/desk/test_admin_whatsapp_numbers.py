@@ -1,0 +1,134 @@
+"""WhatsApp numbers as the admin screen adds and edits them: only administrators may (and
+only with the page's CSRF token), the number must be a real E.164 number and its
+phone_number_id Meta's digits (one row per id, an existing workflow), and the access token goes
+in but only its last four characters come back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI
+
+from atende.messaging.repository import MessagingRepository
+from tests.desk.conftest import Browser
+from tests.desk.contact_center import ContactCenter
+
+OpenBrowser = Callable[..., AbstractAsyncContextManager[Browser]]
+TOKEN = "EAAG-token-de-sistema-vendas-9f3a"
+NEW_TOKEN = "EAAG-token-novo-de-sistema-77c1"
+NUMBERS = "/api/whatsapp/numbers"
+
+
+def new_number(center: ContactCenter, **changes: Any) -> dict[str, Any]:
+    return {
+        "name": "Vendas WhatsApp",
+        "phone_number_id": "106540352242922",
+        "display_phone_number": "+551130040000",
+        "access_token": TOKEN,
+        "workflow_sid": center.workflow_sid,
+        **changes,
+    }
+
+
+async def stored_token(app: FastAPI, sid: str) -> str:
+    async with app.state.runtime.sessions() as session:
+        number = await MessagingRepository(session).whatsapp_number(sid)
+        assert number is not None
+        return number.access_token
+
+
+async def test_only_administrators_add_list_or_edit_whatsapp_numbers(
+    center: ContactCenter, browser: OpenBrowser
+) -> None:
+    async with browser("admin", "/admin") as admin:
+        created = await admin.post(NUMBERS, json=new_number(center))
+        assert created.status_code == 201, created.text
+        sid = created.json()["sid"]
+        del admin.headers["X-CSRF-Token"]
+        forged = await admin.patch(f"{NUMBERS}/{sid}", json={"name": "Sem CSRF"})
+        assert forged.status_code == 403
+        assert "CSRF" in forged.json()["detail"]
+    for user, page in (("ana", "/agent"), ("supervisora", "/supervisor")):
+        async with browser(user, page) as other:
+            added = await other.post(NUMBERS, json=new_number(center, phone_number_id="20001"))
+            edited = await other.patch(f"{NUMBERS}/{sid}", json={"name": "Meu número"})
+            listed = await other.get(NUMBERS)
+            assert (added.status_code, edited.status_code, listed.status_code) == (403, 403, 403)
+    async with browser("admin", "/admin") as admin:
+        listed = await admin.get(NUMBERS)
+        assert [number["name"] for number in listed.json()] == ["Vendas WhatsApp"]
+
+
+async def test_the_access_token_goes_in_and_only_its_last_four_come_back(
+    app: FastAPI, center: ContactCenter, browser: OpenBrowser
+) -> None:
+    async with browser("admin", "/admin") as admin:
+        created = await admin.post(NUMBERS, json=new_number(center))
+        assert created.status_code == 201, created.text
+        body = created.json()
+        assert TOKEN not in created.text and "access_token" not in body
+        assert body["access_token_last4"] == "9f3a"
+        assert (body["enabled"], body["workflow_sid"]) == (True, center.workflow_sid)
+
+        replaced = await admin.patch(
+            f"{NUMBERS}/{body['sid']}",
+            json={"access_token": NEW_TOKEN, "workflow_sid": None, "enabled": False},
+        )
+        assert replaced.status_code == 200, replaced.text
+        assert NEW_TOKEN not in replaced.text
+        changed = replaced.json()
+        assert (changed["access_token_last4"], changed["workflow_sid"]) == ("77c1", None)
+        assert changed["enabled"] is False
+        assert await stored_token(app, body["sid"]) == NEW_TOKEN
+
+        renamed = await admin.patch(f"{NUMBERS}/{body['sid']}", json={"name": "Vendas SP"})
+        assert renamed.json()["name"] == "Vendas SP"
+        assert await stored_token(app, body["sid"]) == NEW_TOKEN
+
+        listed = await admin.get(NUMBERS)
+        assert listed.status_code == 200
+        assert TOKEN not in listed.text and NEW_TOKEN not in listed.text
+        page = await admin.get("/admin")
+        assert TOKEN not in page.text and NEW_TOKEN not in page.text
+
+
+async def test_bad_numbers_ids_workflows_and_duplicates_are_refused_naming_the_field(
+    center: ContactCenter, browser: OpenBrowser
+) -> None:
+    async with browser("admin", "/admin") as admin:
+        for number in ("11 3004-0000", "+55113004", "telefone"):
+            refused = await admin.post(
+                NUMBERS, json=new_number(center, display_phone_number=number)
+            )
+            assert refused.status_code == 422, number
+            assert refused.json()["detail"].startswith("display_phone_number: "), refused.text
+        for phone_number_id in ("abc123456", "12", "+5511300400"):
+            refused = await admin.post(
+                NUMBERS, json=new_number(center, phone_number_id=phone_number_id)
+            )
+            assert refused.status_code == 422, phone_number_id
+            assert refused.json()["detail"].startswith("phone_number_id: "), refused.text
+        unknown = await admin.post(NUMBERS, json=new_number(center, workflow_sid="WW" + "0" * 32))
+        assert unknown.status_code == 422
+        assert unknown.json()["detail"].startswith("workflow_sid: no workflow WW")
+
+        spaced = await admin.post(
+            NUMBERS, json=new_number(center, display_phone_number="+55 11 3004-0000")
+        )
+        assert spaced.status_code == 201, spaced.text
+        assert spaced.json()["display_phone_number"] == "+551130040000"
+        again = await admin.post(NUMBERS, json=new_number(center, name="Outro"))
+        assert again.status_code == 409
+        assert again.json()["detail"].startswith("phone_number_id: ")
+
+        sid = spaced.json()["sid"]
+        nulled = await admin.patch(f"{NUMBERS}/{sid}", json={"access_token": None})
+        assert nulled.status_code == 422
+        assert "access_token: may not be null" in nulled.json()["detail"]
+        bad_workflow = await admin.patch(f"{NUMBERS}/{sid}", json={"workflow_sid": "WWnope"})
+        assert bad_workflow.status_code == 422
+        assert bad_workflow.json()["detail"].startswith("workflow_sid: ")
+        listed = await admin.get(NUMBERS)
+        assert [n["workflow_sid"] for n in listed.json()] == [center.workflow_sid]
