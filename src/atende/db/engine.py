@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import select
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.orm import Session
@@ -52,6 +54,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _drop_dead_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection is checked for life without a round trip: pool_pre_ping
+    asks the server on every checkout, a round trip per transaction. An idle connection has
+    nothing to read (Atende never LISTENs on pooled connections), so a readable socket means
+    the server closed it or said why it is about to (restart, terminated backend), and the pool
+    takes another one instead."""
+    driver = dbapi_connection.driver_connection
+    if driver.closed or driver.broken:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select.select([driver.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the idle connection")
+
+
 def create_engine(url: str) -> AsyncEngine:
     target = async_url(url)
     if target.startswith("sqlite"):
@@ -59,7 +75,9 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(target, async_creator=sqlite_inline.connector(database))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(target, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_async_engine(target, pool_size=10, max_overflow=20)
+    event.listen(engine.sync_engine, "checkout", _drop_dead_connection)
+    return engine
 
 
 def session_factory(
