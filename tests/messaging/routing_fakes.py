@@ -53,6 +53,12 @@ class RecordingGateway:
         self.tasks.append(task)
         return task.sid
 
+    def defer_writes(self, session: AsyncSession) -> None:
+        return
+
+    async def write_deferred(self, session: AsyncSession) -> None:
+        return
+
     async def finish_task(
         self, session: AsyncSession, workspace_sid: str, task_sid: str, reason: str
     ) -> None:

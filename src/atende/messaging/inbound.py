@@ -212,6 +212,7 @@ class InboundProcessor:
             started = time.monotonic()
             outcomes: list[dict[str, object]] = []
             events.hold(session)
+            self.hub.router.gateway.defer_writes(session)
             try:
                 kept = await _kept(session, rows)
                 # Read ahead only when the chunk may run its course: with webhooks waiting it
@@ -227,7 +228,8 @@ class InboundProcessor:
                         break
                     state = await self._handle(session, row, kept, lookahead, parsed.get(row.id))
                     outcomes.append({"id": row.id, "state": state, "processed_at": utcnow()})
-                await events.release(session)
+                await events.release(session)  # the conversations' events before their tasks'
+                await self.hub.router.gateway.write_deferred(session)
                 await session.execute(update(InboundEvent), outcomes)
                 await session.commit()
                 return len(outcomes)

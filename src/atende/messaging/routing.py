@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atende.conversations import events
 from atende.conversations.models import Conversation
 from atende.conversations.repository import ConversationRepository
 from atende.conversations.service import ConversationService
@@ -49,7 +48,16 @@ class TaskGateway(Protocol):
         task_channel: str,
         priority: int | None = None,
         timeout: int | None = None,
-    ) -> str: ...
+    ) -> str:
+        """The new task's SID; routed at once, its rows written now or, in a session that
+        defers them, at `write_deferred`. A refused creation changes and writes nothing."""
+
+    def defer_writes(self, session: AsyncSession) -> None:
+        """From now on this session's task creations are written together, at
+        `write_deferred` (one statement per table for a processing chunk's hand-offs)."""
+
+    async def write_deferred(self, session: AsyncSession) -> None:
+        """Write the creations deferred so far; before the commit."""
 
     async def finish_task(
         self, session: AsyncSession, workspace_sid: str, task_sid: str, reason: str
@@ -94,10 +102,16 @@ class ConversationRouter:
     async def task_attributes(
         self, session: AsyncSession, conversation: Conversation, answers: Mapping[str, Any]
     ) -> dict[str, Any]:
+        """Read without flushing what the transaction changed (a processing chunk writes its
+        rows once, at its end): the last agent comes from other conversations, which nothing
+        here assigns; a contact created or first named in this transaction has no name in the
+        database yet, and then it is the one the bot started with (`answers`)."""
         since = utcnow() - timedelta(days=KNOWN_AGENT_DAYS)
-        name, known = await ConversationRepository(session).name_and_last_agent(
-            conversation.contact_sid, since, conversation.sid
-        )
+        with session.no_autoflush:
+            stored, known = await ConversationRepository(session).name_and_last_agent(
+                conversation.contact_sid, since, conversation.sid
+            )
+        name = stored or answers.get("name") or ""
         attributes: dict[str, Any] = {
             **answers,
             "conversation_sid": conversation.sid,
@@ -137,18 +151,19 @@ class ConversationRouter:
             return None
         attributes = await self.task_attributes(session, conversation, answers)
         conversation.workspace_sid = workspace
-        await events.release(session)  # the conversation's events come before its task's
+        # No savepoint: a refused creation writes nothing. The conversation's events come
+        # before its task's: a session that holds them (a processing chunk) defers the task's
+        # writes too and releases its events first (`InboundProcessor`).
         try:
-            async with session.begin_nested():
-                task_sid = await self.gateway.create_task(
-                    session,
-                    workspace_sid=workspace,
-                    workflow_sid=workflow,
-                    attributes=attributes,
-                    task_channel=TASK_CHANNELS.get(conversation.channel, conversation.channel),
-                    priority=priority,
-                    timeout=timeout,
-                )
+            task_sid = await self.gateway.create_task(
+                session,
+                workspace_sid=workspace,
+                workflow_sid=workflow,
+                attributes=attributes,
+                task_channel=TASK_CHANNELS.get(conversation.channel, conversation.channel),
+                priority=priority,
+                timeout=timeout,
+            )
         except TwilioError as error:
             # A configuration mistake (no such task channel…) must not lose the customer.
             log.error("routing conversation %s failed: %s", conversation.sid, error.message)

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.runtime import Runtime
 from atende.taskrouter import models
+from atende.taskrouter.routing_manager import RoutingManager
 from atende.taskrouter.service import TaskRouterService
+from atende.taskrouter.service_base import routing_manager
 
 ASSIGNED = ("assigned", "wrapping")
 WAITING = ("pending", "reserved")
@@ -41,10 +43,22 @@ class TaskRouterGateway:
         priority: int | None = None,
         timeout: int | None = None,
     ) -> str:
-        task = await self._service(session).create_task(
+        service = self._service(session)
+        new = await service.new_task(
             workspace_sid, workflow_sid, attributes, task_channel, priority, timeout
         )
-        return task.sid
+        await service.route_new_task(new, deferrable=True)
+        return new.sid
+
+    def defer_writes(self, session: AsyncSession) -> None:
+        self._manager.defer_writes(session)
+
+    async def write_deferred(self, session: AsyncSession) -> None:
+        await self._manager.write_deferred(session)
+
+    @property
+    def _manager(self) -> RoutingManager:
+        return routing_manager(self.runtime)
 
     async def finish_task(
         self, session: AsyncSession, workspace_sid: str, task_sid: str, reason: str
