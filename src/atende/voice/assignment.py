@@ -22,7 +22,7 @@ from typing import Any
 from twilio.twiml.voice_response import VoiceResponse
 
 from atende.channels.twilio_voice import FINAL_CALL_STATUSES
-from atende.channels.twilio_voice_twiml import ConferenceJoin, join_conference
+from atende.channels.twilio_voice_twiml import ConferenceJoin, join_conference, twiml_text
 from atende.db.base import utcnow
 from atende.voice.events import emit
 from atende.voice.models import Call, CallLeg
@@ -303,7 +303,7 @@ class AssignmentService(VoiceService):
                 recording_callback=self.urls.recording(call.sid),
             ),
         )
-        return str(response)
+        return twiml_text(response)
 
     async def adopt_customer_leg(self, call: Call, leg: CallLeg) -> None:
         """A customer leg we dialled (callback, click-to-call) becomes the customer's side of

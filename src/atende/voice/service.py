@@ -21,6 +21,7 @@ from atende.channels.twilio_voice_twiml import (
     offer_callback,
     render_flow,
     say_and_hang_up,
+    twiml_text,
     waiting_room,
 )
 from atende.db.base import utcnow
@@ -190,8 +191,8 @@ class VoiceService(VoiceContext):
             step = await self.runner.advance(self.flow(channel), state, act.Start(), self.lookups)
             return await self._continue(call, channel, step)
         if call.stage == "queued":
-            return str(self._join_as_customer(call, channel, VoiceResponse()))
-        return str(say_and_hang_up(None, language=channel.language))
+            return twiml_text(self._join_as_customer(call, channel, VoiceResponse()))
+        return twiml_text(say_and_hang_up(None, language=channel.language))
 
     # --------------------------------------------------------------- the flow
 
@@ -248,7 +249,7 @@ class VoiceService(VoiceContext):
             await self._hand_off(call, channel, handoff, response)
         elif step.state.finished and not any(isinstance(a, act.Hangup) for a in shown):
             response.hangup()
-        return str(response)
+        return twiml_text(response)
 
     # --------------------------------------------------------------- hand-off
 
@@ -334,14 +335,14 @@ class VoiceService(VoiceContext):
         """The caller's answer to "press 1 to keep your place": 1 hangs up and keeps the task."""
         channel = await self.channel_of(call)
         if (params.get("Digits") or "").strip() != "1" or call.stage != "queued":
-            return str(self._join_as_customer(call, channel, VoiceResponse()))
+            return twiml_text(self._join_as_customer(call, channel, VoiceResponse()))
         call.stage = "callback"
         call.callback_requested = True
         call.attributes = {**call.attributes, "callback": True}
         if call.task_sid is not None and call.workspace_sid is not None:
             await self.routing.update_attributes(call.workspace_sid, call.task_sid, call.attributes)
         await emit(self.session, call, "callback_requested", f"Call {call.sid} asked for callback")
-        return str(
+        return twiml_text(
             say_and_hang_up(text("callback_confirmed", channel.language), language=channel.language)
         )
 
@@ -372,7 +373,7 @@ class VoiceService(VoiceContext):
             texts.append(text("position", channel.language, position=position, minutes=minutes))
         else:
             texts.append(text("connecting", channel.language))
-        return str(
+        return twiml_text(
             waiting_room(texts, language=channel.language, music_url=self.config.hold_music_url)
         )
 
@@ -386,7 +387,7 @@ class VoiceService(VoiceContext):
         return max(1, math.ceil(position * seconds / agents / 60))
 
     def hold_music(self) -> str:
-        return str(waiting_room([], language="pt-BR", music_url=self.config.hold_music_url))
+        return twiml_text(waiting_room([], language="pt-BR", music_url=self.config.hold_music_url))
 
     # ------------------------------------------------------------- recordings
 
