@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from tests.ops.conftest import ops_context
 
 
-async def test_about_shows_the_sla_hours_and_next_holidays(http: httpx.AsyncClient):
+async def test_about_shows_the_sla_hours_and_next_holidays(http: httpx.AsyncClient) -> None:
     page = await http.get("/about")
     assert page.status_code == 200
     text = page.text
@@ -29,7 +29,7 @@ async def test_about_shows_the_sla_hours_and_next_holidays(http: httpx.AsyncClie
 
 async def test_contacts_are_shown_only_to_people_signed_in(
     http: httpx.AsyncClient, admin: dict[str, str], agent: dict[str, str]
-):
+) -> None:
     levels = [
         {
             "name": "Suporte",
@@ -45,7 +45,7 @@ async def test_contacts_are_shown_only_to_people_signed_in(
 
 async def test_catalog_comes_from_the_configured_file(
     ops_app: FastAPI, http: httpx.AsyncClient, tmp_path: Path
-):
+) -> None:
     catalog = tmp_path / "about.json"
     catalog.write_text(
         json.dumps(

@@ -27,14 +27,14 @@ def company_domain(ops_app: FastAPI) -> None:
     context.allowed_email_domains = ("corretora.example",)
 
 
-async def test_form_is_public_and_in_portuguese(http: httpx.AsyncClient):
+async def test_form_is_public_and_in_portuguese(http: httpx.AsyncClient) -> None:
     page = await http.get("/access")
     assert page.status_code == 200
     assert "Pedir acesso ao Atende" in page.text
     assert "corretora.example" in page.text
 
 
-async def test_other_domains_are_refused_and_the_form_is_kept(http: httpx.AsyncClient):
+async def test_other_domains_are_refused_and_the_form_is_kept(http: httpx.AsyncClient) -> None:
     page = await http.post("/access", data={**FORM, "email": "helena@gmail.com"})
     assert page.status_code == 422
     assert "Use o e-mail da empresa (corretora.example)." in page.text
@@ -43,7 +43,7 @@ async def test_other_domains_are_refused_and_the_form_is_kept(http: httpx.AsyncC
 
 async def test_approval_creates_the_account_and_tells_the_requester(
     ops_app: FastAPI, http: httpx.AsyncClient, admin: dict[str, str]
-):
+) -> None:
     sent = await http.post("/access", data=FORM)
     assert sent.status_code == 201
     assert "Pedido recebido" in sent.text
@@ -85,7 +85,7 @@ async def test_approval_creates_the_account_and_tells_the_requester(
 
 async def test_denial_and_permissions(
     ops_app: FastAPI, http: httpx.AsyncClient, admin: dict[str, str], supervisor: dict[str, str]
-):
+) -> None:
     await http.post("/access", data=FORM)
     request_id = (await http.get("/api/access-requests", headers=admin)).json()[0]["id"]
     forbidden = await http.post(f"/api/access-requests/{request_id}/approve", headers=supervisor)
@@ -104,7 +104,7 @@ async def test_denial_and_permissions(
 
 async def test_approval_rechecks_the_domain(
     ops_app: FastAPI, http: httpx.AsyncClient, admin: dict[str, str]
-):
+) -> None:
     await http.post("/access", data=FORM)
     request_id = (await http.get("/api/access-requests", headers=admin)).json()[0]["id"]
     context = ops_context(ops_app)

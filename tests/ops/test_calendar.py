@@ -59,33 +59,35 @@ def coverage() -> CoverageCalendar:
         ("2026-11-19 15:00", hours(24), "2026-11-25 12:00"),
     ],
 )
-def test_add_business_time(coverage: CoverageCalendar, start: str, amount: timedelta, due: str):
+def test_add_business_time(
+    coverage: CoverageCalendar, start: str, amount: timedelta, due: str
+) -> None:
     assert coverage.add(local(start), amount) == local(due)
 
 
-def test_results_are_utc_whatever_zone_the_input_has(coverage: CoverageCalendar):
+def test_results_are_utc_whatever_zone_the_input_has(coverage: CoverageCalendar) -> None:
     due = coverage.add(local("2026-11-16 10:00"), hours(0.5))
     assert due.tzinfo is UTC
     assert due == datetime(2026, 11, 16, 13, 30, tzinfo=UTC)
 
 
-def test_measure_skips_weekends_and_holidays(coverage: CoverageCalendar):
+def test_measure_skips_weekends_and_holidays(coverage: CoverageCalendar) -> None:
     # Fri 13 (8 h from 10:00) + Mon 16..Thu 19 (4 x 9 h) + Fri 20 holiday + Mon 23 (1 h).
     assert coverage.measure(local("2026-11-13 10:00"), local("2026-11-23 10:00")) == hours(45)
 
 
-def test_measure_inside_closed_time_is_zero(coverage: CoverageCalendar):
+def test_measure_inside_closed_time_is_zero(coverage: CoverageCalendar) -> None:
     assert coverage.measure(local("2026-11-20 08:00"), local("2026-11-22 23:00")) == timedelta(0)
     assert coverage.measure(local("2026-11-16 18:00"), local("2026-11-17 09:00")) == timedelta(0)
 
 
-def test_measure_is_signed(coverage: CoverageCalendar):
+def test_measure_is_signed(coverage: CoverageCalendar) -> None:
     forward = coverage.measure(local("2026-11-16 10:00"), local("2026-11-17 10:00"))
     assert forward == hours(9)
     assert coverage.measure(local("2026-11-17 10:00"), local("2026-11-16 10:00")) == -forward
 
 
-def test_a_whole_year_of_coverage(coverage: CoverageCalendar):
+def test_a_whole_year_of_coverage(coverage: CoverageCalendar) -> None:
     # 2026 has 261 weekdays; 11 of them are holidays in São Paulo capital (1 Jan, Good Friday
     # 3 Apr, 21 Apr, 1 May, Corpus Christi 4 Jun, 9 Jul, 7 Sep, 12 Oct, 2 Nov, 20 Nov, 25 Dec;
     # 25 Jan and 15 Nov fall on Sundays).
@@ -93,7 +95,7 @@ def test_a_whole_year_of_coverage(coverage: CoverageCalendar):
     assert year == hours(9) * 250
 
 
-def test_municipal_holiday_needs_the_capital_subdivision():
+def test_municipal_holiday_needs_the_capital_subdivision() -> None:
     # 20 Nov 2023 was a holiday of the city of São Paulo only (national from 2024).
     capital = nine_to_five()
     state = nine_to_five(subdivision="SP")
@@ -103,14 +105,14 @@ def test_municipal_holiday_needs_the_capital_subdivision():
     assert capital.closed_because(date(2023, 11, 20)) == "Consciência Negra"
 
 
-def test_closed_because_names_holidays_and_closures():
+def test_closed_because_names_holidays_and_closures() -> None:
     calendar = nine_to_five(closures=[Closure(date(2026, 2, 16), "Carnaval")])
     assert calendar.closed_because(date(2026, 1, 25)) == "Aniversário da Cidade de São Paulo"
     assert calendar.closed_because(date(2026, 2, 16)) == "Carnaval"
     assert calendar.closed_because(date(2026, 2, 19)) is None
 
 
-def test_extra_closures_whole_and_partial_days():
+def test_extra_closures_whole_and_partial_days() -> None:
     calendar = nine_to_five(
         closures=[
             Closure(date(2026, 2, 16), "Carnaval"),
@@ -122,7 +124,7 @@ def test_extra_closures_whole_and_partial_days():
     assert calendar.measure(local("2026-02-16 00:00"), local("2026-02-19 00:00")) == hours(6)
 
 
-def test_closure_in_the_middle_of_the_day_splits_it():
+def test_closure_in_the_middle_of_the_day_splits_it() -> None:
     calendar = nine_to_five(
         closures=[Closure(date(2026, 11, 17), "Treinamento", starts=time(12), ends=time(14))]
     )
@@ -131,7 +133,7 @@ def test_closure_in_the_middle_of_the_day_splits_it():
     assert calendar.is_open(local("2026-11-17 14:00"))
 
 
-def test_configurable_hours_and_zone():
+def test_configurable_hours_and_zone() -> None:
     manaus = ZoneInfo("America/Manaus")
     calendar = CoverageCalendar(
         "8x6",
@@ -147,12 +149,12 @@ def test_configurable_hours_and_zone():
     ) == hours(12)
 
 
-def test_closing_at_midnight_means_the_end_of_the_day():
+def test_closing_at_midnight_means_the_end_of_the_day() -> None:
     calendar = CoverageCalendar(hours=WorkingHours(opens=time(18), closes=time(0)))
     assert calendar.add(local("2026-11-16 23:00"), hours(2)) == local("2026-11-17 19:00")
 
 
-def test_daylight_saving_days_have_their_real_length():
+def test_daylight_saving_days_have_their_real_length() -> None:
     # São Paulo moved clocks from 00:00 to 01:00 on 4 Nov 2018 and back on 17 Feb 2019.
     every_hour = CoverageCalendar(
         "24h", hours=WorkingHours(opens=time(0), closes=time(0), weekdays=frozenset(range(7)))
@@ -161,18 +163,18 @@ def test_daylight_saving_days_have_their_real_length():
     assert every_hour.measure(local("2019-02-16 00:00"), local("2019-02-17 00:00")) == hours(25)
 
 
-def test_business_day_around_a_dst_change_keeps_nine_hours(coverage: CoverageCalendar):
+def test_business_day_around_a_dst_change_keeps_nine_hours(coverage: CoverageCalendar) -> None:
     assert coverage.measure(local("2018-11-05 00:00"), local("2018-11-06 00:00")) == hours(9)
 
 
-def test_is_open(coverage: CoverageCalendar):
+def test_is_open(coverage: CoverageCalendar) -> None:
     assert coverage.is_open(local("2026-11-16 09:00"))
     assert not coverage.is_open(local("2026-11-16 18:00"))
     assert not coverage.is_open(local("2026-11-20 10:00"))
     assert not coverage.is_open(local("2026-11-21 10:00"))
 
 
-def test_naive_datetimes_and_negative_amounts_are_refused(coverage: CoverageCalendar):
+def test_naive_datetimes_and_negative_amounts_are_refused(coverage: CoverageCalendar) -> None:
     with pytest.raises(ValueError, match="time zone"):
         coverage.add(datetime(2026, 11, 16, 10), hours(1))
     with pytest.raises(ValueError, match="negative"):
@@ -181,14 +183,14 @@ def test_naive_datetimes_and_negative_amounts_are_refused(coverage: CoverageCale
         around_the_clock().measure(datetime(2026, 11, 16, 10), local("2026-11-16 10:00"))
 
 
-def test_invalid_working_hours_are_refused():
+def test_invalid_working_hours_are_refused() -> None:
     with pytest.raises(ValueError, match="close"):
         WorkingHours(opens=time(18), closes=time(9))
     with pytest.raises(ValueError, match="weekdays"):
         WorkingHours(weekdays=frozenset({7}))
 
 
-def test_a_calendar_that_never_opens_refuses_to_search_forever():
+def test_a_calendar_that_never_opens_refuses_to_search_forever() -> None:
     closed = CoverageCalendar(holidays=lambda year: dict.fromkeys(_every_day(year), "fechado"))
     with pytest.raises(ValueError, match="no covered time"):
         closed.add(local("2026-11-16 10:00"), hours(1))
@@ -199,7 +201,7 @@ def _every_day(year: int) -> list[date]:
     return [first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days)]
 
 
-def test_continuous_calendars_count_every_instant():
+def test_continuous_calendars_count_every_instant() -> None:
     for calendar in (around_the_clock(), calendar_days()):
         saturday = local("2026-11-21 23:00")
         assert calendar.add(saturday, hours(2)) == local("2026-11-22 01:00")

@@ -69,7 +69,7 @@ def reference_measure(start: datetime, end: datetime) -> timedelta:
 
 @PROPERTY
 @given(start=instants, span=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)))
-def test_measure_matches_the_day_by_day_reference(start: datetime, span: timedelta):
+def test_measure_matches_the_day_by_day_reference(start: datetime, span: timedelta) -> None:
     assert COVERAGE.measure(start, start + span) == reference_measure(start, start + span)
 
 
@@ -77,7 +77,7 @@ def test_measure_matches_the_day_by_day_reference(start: datetime, span: timedel
 @given(calendar=calendars, start=instants, amount=amounts)
 def test_add_then_measure_gives_back_the_amount(
     calendar: BusinessCalendar, start: datetime, amount: timedelta
-):
+) -> None:
     due = calendar.add(start, amount)
     assert due >= start
     assert calendar.measure(start, due) == amount
@@ -87,7 +87,7 @@ def test_add_then_measure_gives_back_the_amount(
 @given(calendar=calendars, start=instants, amount=amounts)
 def test_add_gives_the_earliest_such_instant(
     calendar: BusinessCalendar, start: datetime, amount: timedelta
-):
+) -> None:
     due = calendar.add(start, amount)
     if amount:
         # One microsecond earlier the amount has not yet elapsed: the deadline is in open time.
@@ -98,7 +98,7 @@ def test_add_gives_the_earliest_such_instant(
 @given(calendar=calendars, start=instants, first=amounts, second=amounts)
 def test_add_is_monotonic_and_composes(
     calendar: BusinessCalendar, start: datetime, first: timedelta, second: timedelta
-):
+) -> None:
     low, high = sorted((first, second))
     assert calendar.add(start, low) <= calendar.add(start, high)
     assert calendar.add(calendar.add(start, first), second) == calendar.add(start, first + second)
@@ -108,7 +108,7 @@ def test_add_is_monotonic_and_composes(
 @given(calendar=calendars, a=instants, b=instants, amount=amounts)
 def test_later_start_never_gives_earlier_deadline(
     calendar: BusinessCalendar, a: datetime, b: datetime, amount: timedelta
-):
+) -> None:
     early, late = sorted((a, b))
     assert calendar.add(early, amount) <= calendar.add(late, amount)
 
@@ -117,20 +117,20 @@ def test_later_start_never_gives_earlier_deadline(
 @given(calendar=calendars, a=instants, b=instants, c=instants)
 def test_measure_is_additive_over_split_points(
     calendar: BusinessCalendar, a: datetime, b: datetime, c: datetime
-):
+) -> None:
     assert calendar.measure(a, b) + calendar.measure(b, c) == calendar.measure(a, c)
 
 
 @PROPERTY
 @given(a=instants, b=instants)
-def test_measure_is_bounded_by_wall_time(a: datetime, b: datetime):
+def test_measure_is_bounded_by_wall_time(a: datetime, b: datetime) -> None:
     start, end = sorted((a, b))
     assert timedelta(0) <= COVERAGE.measure(start, end) <= end - start
 
 
 @PROPERTY
 @given(instant=instants)
-def test_open_exactly_in_working_hours_of_working_days(instant: datetime):
+def test_open_exactly_in_working_hours_of_working_days(instant: datetime) -> None:
     spans = reference_open_spans(instant.astimezone(SP).date())
     expected = any(opens <= instant < closes for opens, closes in spans)
     assert COVERAGE.is_open(instant) == expected
@@ -138,7 +138,7 @@ def test_open_exactly_in_working_hours_of_working_days(instant: datetime):
 
 @PROPERTY
 @given(instant=instants)
-def test_time_counts_exactly_while_open(instant: datetime):
+def test_time_counts_exactly_while_open(instant: datetime) -> None:
     tick = timedelta(microseconds=1)
     expected = tick if COVERAGE.is_open(instant) else timedelta(0)
     assert COVERAGE.measure(instant, instant + tick) == expected

@@ -91,7 +91,7 @@ async def test_levels_are_engaged_at_shares_of_the_target_and_told(
     clock: FakeClock,
     mailbox: Mailbox,
     webhook: Receiver,
-):
+) -> None:
     await configure_escalation(http, admin, webhook.url + "/escalations")
     created = await http.post(
         "/api/incidents", json={"title": "WhatsApp fora", "severity": "alta"}, headers=supervisor
@@ -124,7 +124,7 @@ async def test_levels_are_engaged_at_shares_of_the_target_and_told(
     message = mailbox.messages[0]
     assert mailbox.recipients[0] == ["dora@c.example"]
     assert "nível 2" in message["Subject"]
-    body = message.get_payload(decode=True).decode()
+    body: str = message.get_content()
     assert "Severidade: ALTA" in body
     assert "Início do atendimento até: 16/11/2026 10:30" in body
 
@@ -160,7 +160,7 @@ async def test_levels_are_engaged_at_shares_of_the_target_and_told(
 
 async def test_paused_incidents_do_not_escalate(
     ops_app: FastAPI, http: httpx.AsyncClient, supervisor: dict[str, str], clock: FakeClock
-):
+) -> None:
     created = await http.post(
         "/api/incidents",
         json={"title": "Relatórios lentos", "severity": "media"},
@@ -183,7 +183,7 @@ async def test_imported_incidents_record_levels_without_telling_anyone(
     admin: dict[str, str],
     supervisor: dict[str, str],
     webhook: Receiver,
-):
+) -> None:
     await configure_escalation(http, admin, webhook.url)
     created = await http.post(
         "/api/incidents",
@@ -203,7 +203,7 @@ async def test_failed_webhooks_are_retried_then_reported_in_the_timeline(
     supervisor: dict[str, str],
     clock: FakeClock,
     webhook: Receiver,
-):
+) -> None:
     webhook.default_status = 500
     await configure_escalation(http, admin, webhook.url)
     sid = (

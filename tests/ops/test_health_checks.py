@@ -37,7 +37,7 @@ def component_status(status: dict[str, Any], key: str) -> str:
 
 async def test_three_failures_open_an_incident_and_two_successes_restore_it(
     ops_app: FastAPI, http: httpx.AsyncClient, admin: dict[str, str]
-):
+) -> None:
     monitor = HealthMonitor()
     with http_receiver() as receiver:
         await set_check(http, admin, "whatsapp", receiver.url + "/health")
@@ -69,7 +69,7 @@ async def test_three_failures_open_an_incident_and_two_successes_restore_it(
 
 async def test_a_provider_status_page_reporting_an_outage_proposes_alta(
     ops_app: FastAPI, http: httpx.AsyncClient, admin: dict[str, str]
-):
+) -> None:
     receiver: Receiver
     with http_receiver() as receiver:
         receiver.reply_body = json.dumps(
@@ -86,7 +86,7 @@ async def test_a_provider_status_page_reporting_an_outage_proposes_alta(
 
 async def test_unreachable_status_url_counts_as_a_failure(
     ops_app: FastAPI, http: httpx.AsyncClient, admin: dict[str, str]
-):
+) -> None:
     with http_receiver() as receiver:
         url = receiver.url
     await set_check(http, admin, "reports", url + "/gone")

@@ -19,7 +19,9 @@ async def open_incident(
     return incident
 
 
-async def test_post_answers_201_with_the_sla(http: httpx.AsyncClient, agent: dict[str, str]):
+async def test_post_answers_201_with_the_sla(
+    http: httpx.AsyncClient, agent: dict[str, str]
+) -> None:
     incident = await open_incident(
         http, agent, severity="alta", affected_users_pct=30, total_outage=False
     )
@@ -37,7 +39,9 @@ async def test_post_answers_201_with_the_sla(http: httpx.AsyncClient, agent: dic
     assert [entry["kind"] for entry in incident["timeline"]] == ["opened"]
 
 
-async def test_severity_is_proposed_from_the_impact(http: httpx.AsyncClient, agent: dict[str, str]):
+async def test_severity_is_proposed_from_the_impact(
+    http: httpx.AsyncClient, agent: dict[str, str]
+) -> None:
     wide = await open_incident(http, agent, affected_users_pct=15)
     assert (wide["severity"], wide["proposed_severity"]) == ("alta", "alta")
     few = await open_incident(http, agent, affected_users_pct=2)
@@ -48,7 +52,7 @@ async def test_severity_is_proposed_from_the_impact(http: httpx.AsyncClient, age
 
 async def test_total_outage_counts_around_the_clock(
     http: httpx.AsyncClient, agent: dict[str, str], clock: FakeClock
-):
+) -> None:
     clock.set("2026-11-21 22:00")  # Saturday night
     incident = await open_incident(http, agent, total_outage=True)
     assert incident["severity"] == "alta"
@@ -58,7 +62,7 @@ async def test_total_outage_counts_around_the_clock(
 
 async def test_imported_incident_counts_from_its_opening(
     http: httpx.AsyncClient, agent: dict[str, str]
-):
+) -> None:
     incident = await open_incident(
         http, agent, severity="media", opened_at="2026-11-13T17:00:00-03:00"
     )
@@ -67,7 +71,9 @@ async def test_imported_incident_counts_from_its_opening(
     assert incident["opened_at"] == "2026-11-13T20:00:00Z"
 
 
-async def test_bad_input_gets_a_problem_not_a_500(http: httpx.AsyncClient, agent: dict[str, str]):
+async def test_bad_input_gets_a_problem_not_a_500(
+    http: httpx.AsyncClient, agent: dict[str, str]
+) -> None:
     wrong = await http.post(
         "/api/incidents", json={"title": "x", "severity": "urgente"}, headers=agent
     )
@@ -93,7 +99,7 @@ async def test_bad_input_gets_a_problem_not_a_500(http: httpx.AsyncClient, agent
 
 async def test_pause_and_resume(
     http: httpx.AsyncClient, agent: dict[str, str], supervisor: dict[str, str], clock: FakeClock
-):
+) -> None:
     clock.set("2026-11-16 09:00")
     sid = (await open_incident(http, agent, severity="media"))["sid"]
     clock.set("2026-11-16 10:00")
@@ -117,7 +123,7 @@ async def test_pause_and_resume(
 
 async def test_agents_may_report_but_not_change_state(
     http: httpx.AsyncClient, agent: dict[str, str]
-):
+) -> None:
     sid = (await open_incident(http, agent))["sid"]
     response = await http.post(f"/api/incidents/{sid}/pause", json={"reason": "x"}, headers=agent)
     assert response.status_code == 403
@@ -125,7 +131,7 @@ async def test_agents_may_report_but_not_change_state(
 
 async def test_late_severity_change_recomputes_the_clocks(
     http: httpx.AsyncClient, agent: dict[str, str], supervisor: dict[str, str], clock: FakeClock
-):
+) -> None:
     clock.set("2026-11-16 09:00")
     sid = (await open_incident(http, agent, severity="baixa"))["sid"]
     clock.set("2026-11-16 10:00")
@@ -154,7 +160,7 @@ async def test_late_severity_change_recomputes_the_clocks(
 
 async def test_lifecycle_and_invalid_transitions(
     http: httpx.AsyncClient, agent: dict[str, str], supervisor: dict[str, str], clock: FakeClock
-):
+) -> None:
     sid = (await open_incident(http, agent, severity="alta"))["sid"]
     early = await http.post(f"/api/incidents/{sid}/reopen", headers=supervisor)
     assert early.status_code == 409
@@ -184,7 +190,7 @@ async def test_lifecycle_and_invalid_transitions(
 
 async def test_backdated_changes_must_keep_the_order(
     http: httpx.AsyncClient, agent: dict[str, str], supervisor: dict[str, str]
-):
+) -> None:
     sid = (await open_incident(http, agent, severity="media"))["sid"]
     before_opening = await http.post(
         f"/api/incidents/{sid}/start-response",
@@ -200,7 +206,9 @@ async def test_backdated_changes_must_keep_the_order(
     assert backdated.json()["response_started_at"] == "2026-11-16T13:00:00Z"
 
 
-async def test_clocks_read_at_another_instant(http: httpx.AsyncClient, agent: dict[str, str]):
+async def test_clocks_read_at_another_instant(
+    http: httpx.AsyncClient, agent: dict[str, str]
+) -> None:
     sid = (await open_incident(http, agent, severity="alta"))["sid"]
     later = await http.get(
         f"/api/incidents/{sid}", params={"at": "2026-11-16T14:00:00Z"}, headers=agent
@@ -212,7 +220,7 @@ async def test_clocks_read_at_another_instant(http: httpx.AsyncClient, agent: di
 
 async def test_comments_edits_and_listing(
     http: httpx.AsyncClient, agent: dict[str, str], supervisor: dict[str, str]
-):
+) -> None:
     sid = (await open_incident(http, agent, severity="media", component="whatsapp"))["sid"]
     await open_incident(http, agent, severity="baixa", component="voice")
     commented = await http.post(
@@ -240,7 +248,7 @@ async def test_comments_edits_and_listing(
 
 async def test_total_outage_declared_later(
     http: httpx.AsyncClient, agent: dict[str, str], supervisor: dict[str, str], clock: FakeClock
-):
+) -> None:
     clock.set("2026-11-16 17:00")
     sid = (await open_incident(http, agent, severity="alta"))["sid"]
     clock.set("2026-11-16 17:30")

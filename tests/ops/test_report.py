@@ -24,7 +24,9 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SP)
 
 
-def outcome(sid: str, severity: Severity, history: list[HistoryEvent], reason: str | None = None):
+def outcome(
+    sid: str, severity: Severity, history: list[HistoryEvent], reason: str | None = None
+) -> IncidentOutcome:
     sla = sla_status(history, POLICY, NOW)
     return IncidentOutcome(
         sid, f"incidente {sid}", severity, history[0].at, sla.response, sla.restoration, reason
@@ -75,7 +77,7 @@ OCTOBER = [
 REPORT = build_report(Month(2026, 10), OCTOBER, POLICY, zone="America/Sao_Paulo", generated_at=NOW)
 
 
-def test_figures_per_severity():
+def test_figures_per_severity() -> None:
     alta, media, baixa = REPORT.severities
     assert (alta.incidents, media.incidents, baixa.incidents) == (2, 2, 1)
     assert (alta.response.share_within, alta.restoration.share_within) == (1.0, 0.5)
@@ -90,7 +92,7 @@ def test_figures_per_severity():
     assert (baixa.restoration.breached, baixa.restoration.pending) == (1, 0)
 
 
-def test_breaches_carry_their_reasons():
+def test_breaches_carry_their_reasons() -> None:
     assert [(b.sid, b.clock) for b in REPORT.breaches] == [
         ("A", ClockName.RESTORATION),
         ("D", ClockName.RESPONSE),
@@ -102,7 +104,7 @@ def test_breaches_carry_their_reasons():
     assert REPORT.breaches[1].reason.endswith("após o prazo (ainda sem conclusão)")
 
 
-def test_month_parsing_and_bounds():
+def test_month_parsing_and_bounds() -> None:
     start, end = Month.parse("2026-10").bounds("America/Sao_Paulo")
     assert (start.isoformat(), end.isoformat()) == (
         "2026-10-01T03:00:00+00:00",
@@ -114,12 +116,12 @@ def test_month_parsing_and_bounds():
             Month.parse(wrong)
 
 
-def test_durations_read_as_people_say_them():
+def test_durations_read_as_people_say_them() -> None:
     assert format_duration(timedelta(minutes=45)) == "45 min"
     assert format_duration(timedelta(hours=1, minutes=5)) == "1 h 05 min"
 
 
-def test_csv_files():
+def test_csv_files() -> None:
     rows = list(csv.DictReader(io.StringIO(report_render.summary_csv(REPORT))))
     assert [row["severidade"] for row in rows] == ["ALTA", "MÉDIA", "BAIXA"]
     assert rows[0]["atendimento_no_prazo_pct"] == "100.0"
@@ -134,7 +136,7 @@ def test_csv_files():
     )
 
 
-def test_html_has_the_chart_and_the_tables_in_portuguese():
+def test_html_has_the_chart_and_the_tables_in_portuguese() -> None:
     page = report_render.html(REPORT)
     assert "SLA de suporte — outubro de 2026" in page
     assert 'src="data:image/png;base64,' in page
@@ -142,7 +144,7 @@ def test_html_has_the_chart_and_the_tables_in_portuguese():
     assert "<td>MÉDIA</td>" in page
 
 
-def test_pdf_has_the_chart_and_the_table_pages():
+def test_pdf_has_the_chart_and_the_table_pages() -> None:
     document = report_render.pdf(REPORT)
     assert document.startswith(b"%PDF")
     assert b"/Count 2" in document

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from atende.config import Settings
 from atende.ops.cli import report_app
@@ -42,7 +41,7 @@ async def import_october(http: httpx.AsyncClient, supervisor: dict[str, str]) ->
 
 async def test_report_api_in_every_format(
     http: httpx.AsyncClient, supervisor: dict[str, str], agent: dict[str, str]
-):
+) -> None:
     await import_october(http, supervisor)
     body = (await http.get("/api/reports/sla?month=2026-10", headers=supervisor)).json()
     assert body["incidents"] == 1
@@ -81,7 +80,7 @@ async def test_cli_writes_html_csv_and_pdf(
     settings: Settings,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-):
+) -> None:
     await import_october(http, supervisor)
     monkeypatch.setenv("ATENDE_DATABASE_URL", settings.database_url)
     out = tmp_path / "relatorios"

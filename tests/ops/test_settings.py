@@ -7,7 +7,7 @@ from atende.ops.policy_store import PolicyStore, coverage_name
 from atende.ops.settings import OpsSettings
 
 
-def test_defaults_are_the_contract():
+def test_defaults_are_the_contract() -> None:
     settings = OpsSettings.from_env({})
     assert settings.support_hours == WorkingHours()
     assert settings.holidays_subdivision == "São Paulo Capital"
@@ -15,7 +15,7 @@ def test_defaults_are_the_contract():
     assert coverage_name(settings.support_hours) == "9x5"
 
 
-def test_hours_days_and_smtp_from_the_environment():
+def test_hours_days_and_smtp_from_the_environment() -> None:
     settings = OpsSettings.from_env(
         {
             "ATENDE_SUPPORT_HOURS": "08:00-20:00 mon-sat",
@@ -38,7 +38,7 @@ def test_hours_days_and_smtp_from_the_environment():
     assert coverage_name(WorkingHours(time(18), time(0))) == "6x5"
 
 
-def test_policy_is_rebuilt_only_when_closures_change():
+def test_policy_is_rebuilt_only_when_closures_change() -> None:
     store = PolicyStore(OpsSettings())
     first = store.policy([])
     assert store.policy([]) is first

@@ -26,13 +26,15 @@ from atende.ops.severity import Impact, Severity, propose_severity
         (Impact(), Severity.BAIXA, None),
     ],
 )
-def test_proposal_follows_the_contract(impact: Impact, severity: Severity, reason: str | None):
+def test_proposal_follows_the_contract(
+    impact: Impact, severity: Severity, reason: str | None
+) -> None:
     proposal = propose_severity(impact)
     assert proposal.severity is severity
     if reason is not None:
         assert proposal.reason == reason
 
 
-def test_labels_use_the_contract_spelling():
+def test_labels_use_the_contract_spelling() -> None:
     assert [severity.label for severity in Severity] == ["ALTA", "MÉDIA", "BAIXA"]
     assert Severity("media") is Severity.MEDIA

@@ -33,6 +33,7 @@ from atende.ops.sla import (
     ClockName,
     ClockState,
     SlaPolicy,
+    SlaStatus,
     Targets,
     contract_policy,
     sla_status,
@@ -50,7 +51,7 @@ def minutes(value: float) -> timedelta:
     return timedelta(minutes=value)
 
 
-def status(history: list[HistoryEvent], now: str):
+def status(history: list[HistoryEvent], now: str) -> SlaStatus:
     return sla_status(history, POLICY, at(now))
 
 
@@ -68,7 +69,7 @@ def status(history: list[HistoryEvent], now: str):
 )
 def test_due_times_per_severity(
     severity: Severity, opened: str, response_due: str, restore_due: str
-):
+) -> None:
     sla = status([Opened(at(opened), severity)], now=opened)
     assert sla.response.due_at == at(response_due)
     assert sla.restoration.due_at == at(restore_due)
@@ -77,7 +78,7 @@ def test_due_times_per_severity(
     assert sla.response.due_at is not None and sla.response.due_at.tzinfo is UTC
 
 
-def test_total_outage_counts_around_the_clock():
+def test_total_outage_counts_around_the_clock() -> None:
     opened = Opened(at("2026-11-21 10:00"), Severity.ALTA, total_outage=True)  # Saturday
     sla = status([opened], now="2026-11-21 10:10")
     assert sla.calendar == "24x7"
@@ -86,7 +87,7 @@ def test_total_outage_counts_around_the_clock():
     assert sla.response.remaining == minutes(20)
 
 
-def test_end_of_total_outage_returns_to_business_hours():
+def test_end_of_total_outage_returns_to_business_hours() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-21 10:00"), Severity.ALTA, total_outage=True),
         ResponseStarted(at("2026-11-21 10:20")),
@@ -101,7 +102,7 @@ def test_end_of_total_outage_returns_to_business_hours():
     assert sla.response.stopped_at == at("2026-11-21 10:20")
 
 
-def test_pause_stops_both_clocks_and_hides_the_deadline():
+def test_pause_stops_both_clocks_and_hides_the_deadline() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 09:00"), Severity.MEDIA),
         Paused(at("2026-11-16 10:00"), "aguardando a operadora"),
@@ -114,7 +115,7 @@ def test_pause_stops_both_clocks_and_hides_the_deadline():
     assert sla.restoration.due_at is None
 
 
-def test_resumed_clock_continues_from_where_it_paused():
+def test_resumed_clock_continues_from_where_it_paused() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 09:00"), Severity.MEDIA),
         ResponseStarted(at("2026-11-16 09:30")),
@@ -128,7 +129,7 @@ def test_resumed_clock_continues_from_where_it_paused():
     assert not sla.paused
 
 
-def test_pause_over_the_weekend_then_breach():
+def test_pause_over_the_weekend_then_breach() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-13 16:00"), Severity.ALTA),  # Friday
         ResponseStarted(at("2026-11-13 16:10")),
@@ -144,7 +145,7 @@ def test_pause_over_the_weekend_then_breach():
     assert sla.restoration.due_at == at("2026-11-16 12:00")
 
 
-def test_late_severity_raise_applies_from_opening():
+def test_late_severity_raise_applies_from_opening() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 09:00"), Severity.BAIXA),
         SeverityChanged(at("2026-11-16 10:00"), Severity.ALTA, "afeta todas as filas de vendas"),
@@ -158,7 +159,7 @@ def test_late_severity_raise_applies_from_opening():
     assert sla.restoration.state is ClockState.RUNNING
 
 
-def test_severity_change_is_ignored_before_it_happens():
+def test_severity_change_is_ignored_before_it_happens() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 09:00"), Severity.BAIXA),
         SeverityChanged(at("2026-11-16 10:00"), Severity.ALTA, "reclassificado"),
@@ -168,7 +169,7 @@ def test_severity_change_is_ignored_before_it_happens():
     assert sla.response.due_at == at("2026-11-16 13:00")
 
 
-def test_late_downgrade_turns_a_breach_into_a_met_target():
+def test_late_downgrade_turns_a_breach_into_a_met_target() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 09:00"), Severity.ALTA),
         ResponseStarted(at("2026-11-16 09:45")),
@@ -182,7 +183,7 @@ def test_late_downgrade_turns_a_breach_into_a_met_target():
     assert after.response.due_at == at("2026-11-16 11:00")
 
 
-def test_reopened_incident_resumes_restoration():
+def test_reopened_incident_resumes_restoration() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 09:00"), Severity.MEDIA),
         ResponseStarted(at("2026-11-16 09:10")),
@@ -199,7 +200,7 @@ def test_reopened_incident_resumes_restoration():
     assert reopened.response.state is ClockState.MET
 
 
-def test_restoring_or_resolving_implies_a_response():
+def test_restoring_or_resolving_implies_a_response() -> None:
     restored = status(
         [Opened(at("2026-11-16 09:00"), Severity.BAIXA), Restored(at("2026-11-16 10:00"))],
         now="2026-11-16 12:00",
@@ -220,7 +221,7 @@ def test_restoring_or_resolving_implies_a_response():
     assert closed.restoration.elapsed == minutes(5)
 
 
-def test_met_clock_reports_the_deadline_it_beat():
+def test_met_clock_reports_the_deadline_it_beat() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 17:00"), Severity.MEDIA),
         ResponseStarted(at("2026-11-16 17:30")),
@@ -231,7 +232,7 @@ def test_met_clock_reports_the_deadline_it_beat():
     assert sla.response.remaining == minutes(90)
 
 
-def test_explicit_calendar_change_counts_overnight():
+def test_explicit_calendar_change_counts_overnight() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 17:00"), Severity.MEDIA),
         ResponseStarted(at("2026-11-16 17:05")),
@@ -246,7 +247,7 @@ def test_explicit_calendar_change_counts_overnight():
     assert status(back, now="2026-11-16 20:00").restoration.due_at == at("2026-11-17 10:30")
 
 
-def test_unknown_calendar_is_refused():
+def test_unknown_calendar_is_refused() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 09:00"), Severity.MEDIA),
         CalendarChanged(at("2026-11-16 10:00"), "lua"),
@@ -255,14 +256,14 @@ def test_unknown_calendar_is_refused():
         status(history, now="2026-11-16 11:00")
 
 
-def test_closures_of_the_company_table_stop_the_clock():
+def test_closures_of_the_company_table_stop_the_clock() -> None:
     carnival = nine_to_five(closures=[Closure(date(2026, 2, 16), "Carnaval")])
     history: list[HistoryEvent] = [Opened(at("2026-02-13 17:30"), Severity.ALTA)]
     sla = sla_status(history, contract_policy(carnival), at("2026-02-13 17:30"))
     assert sla.restoration.due_at == at("2026-02-17 10:30")
 
 
-def test_calendar_days_policy():
+def test_calendar_days_policy() -> None:
     days = calendar_days()
     policy = SlaPolicy(
         targets={severity: Targets(timedelta(days=1), timedelta(days=3)) for severity in Severity},
@@ -277,14 +278,14 @@ def test_calendar_days_policy():
     assert sla.restoration.due_at == at("2026-11-23 10:00")
 
 
-def test_running_clock_reads_elapsed_and_share():
+def test_running_clock_reads_elapsed_and_share() -> None:
     sla = status([Opened(at("2026-11-16 09:00"), Severity.ALTA)], now="2026-11-16 09:15")
     assert sla.response.elapsed == minutes(15)
     assert sla.response.consumed == pytest.approx(0.5)
     assert sla.clock(ClockName.RESTORATION).consumed == pytest.approx(0.125)
 
 
-def test_clock_at_exactly_its_deadline_is_not_breached():
+def test_clock_at_exactly_its_deadline_is_not_breached() -> None:
     history: list[HistoryEvent] = [
         Opened(at("2026-11-16 09:00"), Severity.ALTA),
         ResponseStarted(at("2026-11-16 09:30")),
@@ -294,18 +295,18 @@ def test_clock_at_exactly_its_deadline_is_not_breached():
     assert sla.response.breached_by == timedelta(0)
 
 
-def test_history_must_start_with_the_opening():
+def test_history_must_start_with_the_opening() -> None:
     with pytest.raises(ValueError, match="opening"):
         status([Paused(at("2026-11-16 09:00"), "x")], now="2026-11-16 10:00")
 
 
-def test_contract_targets():
+def test_contract_targets() -> None:
     assert CONTRACT_TARGETS[Severity.ALTA] == Targets(minutes(30), minutes(120))
     assert CONTRACT_TARGETS[Severity.MEDIA] == Targets(minutes(120), minutes(240))
     assert CONTRACT_TARGETS[Severity.BAIXA] == Targets(minutes(240), minutes(24 * 60))
 
 
-def test_policy_validation():
+def test_policy_validation() -> None:
     with pytest.raises(ValueError, match="positive"):
         Targets(timedelta(0), minutes(1))
     with pytest.raises(ValueError, match="unknown calendar"):

@@ -27,7 +27,9 @@ offsets = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=10))
     severity=st.sampled_from(list(Severity)),
     steps=st.lists(offsets, min_size=3, max_size=3),
 )
-def test_paused_time_never_counts(opened: datetime, severity: Severity, steps: list[timedelta]):
+def test_paused_time_never_counts(
+    opened: datetime, severity: Severity, steps: list[timedelta]
+) -> None:
     paused = opened + steps[0]
     resumed = paused + steps[1]
     now = resumed + steps[2]
@@ -44,7 +46,9 @@ def test_paused_time_never_counts(opened: datetime, severity: Severity, steps: l
 
 @PROPERTY
 @given(opened=instants, severity=st.sampled_from(list(Severity)), a=offsets, b=offsets)
-def test_elapsed_never_decreases(opened: datetime, severity: Severity, a: timedelta, b: timedelta):
+def test_elapsed_never_decreases(
+    opened: datetime, severity: Severity, a: timedelta, b: timedelta
+) -> None:
     history: list[HistoryEvent] = [Opened(opened, severity)]
     early, late = sorted((a, b))
     first = sla_status(history, POLICY, opened + early)
@@ -54,7 +58,9 @@ def test_elapsed_never_decreases(opened: datetime, severity: Severity, a: timede
 
 @PROPERTY
 @given(opened=instants, severity=st.sampled_from(list(Severity)), wait=offsets)
-def test_deadline_and_remaining_agree(opened: datetime, severity: Severity, wait: timedelta):
+def test_deadline_and_remaining_agree(
+    opened: datetime, severity: Severity, wait: timedelta
+) -> None:
     now = opened + wait
     clock = sla_status([Opened(opened, severity)], POLICY, now).restoration
     assert clock.due_at is not None

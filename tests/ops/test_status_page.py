@@ -14,7 +14,7 @@ def component(body: dict[str, Any], key: str) -> dict[str, Any]:
     return found
 
 
-async def test_fresh_install_is_all_operational(http: httpx.AsyncClient):
+async def test_fresh_install_is_all_operational(http: httpx.AsyncClient) -> None:
     body = (await http.get("/status.json")).json()
     assert body["status"] == "operational"
     assert [item["key"] for item in body["components"]] == [
@@ -31,7 +31,7 @@ async def test_fresh_install_is_all_operational(http: httpx.AsyncClient):
 
 async def test_incidents_set_component_status_and_publish_updates(
     http: httpx.AsyncClient, agent: dict[str, str], supervisor: dict[str, str], clock: FakeClock
-):
+) -> None:
     clock.set("2026-11-16 09:00")
     created = await http.post(
         "/api/incidents",
@@ -68,7 +68,7 @@ async def test_incidents_set_component_status_and_publish_updates(
 
 async def test_maintenance_and_manual_status(
     http: httpx.AsyncClient, admin: dict[str, str], clock: FakeClock
-):
+) -> None:
     now = await http.post(
         "/api/ops/maintenance",
         json={
@@ -126,7 +126,7 @@ async def test_maintenance_and_manual_status(
 
 async def test_html_page_is_public_and_in_portuguese(
     http: httpx.AsyncClient, agent: dict[str, str]
-):
+) -> None:
     await http.post(
         "/api/incidents",
         json={"title": "Ligações <caindo>", "component": "voice", "severity": "alta"},

@@ -11,7 +11,7 @@ from tests.ops.conftest import FakeClock
 
 async def test_a_closure_moves_the_deadlines(
     http: httpx.AsyncClient, admin: dict[str, str], agent: dict[str, str], clock: FakeClock
-):
+) -> None:
     added = await http.post(
         "/api/ops/closures",
         json={"day": "2026-11-17", "reason": "Inventário anual"},
@@ -33,7 +33,7 @@ async def test_a_closure_moves_the_deadlines(
 
 async def test_partial_closure_validation_and_roles(
     http: httpx.AsyncClient, admin: dict[str, str], agent: dict[str, str]
-):
+) -> None:
     backwards = await http.post(
         "/api/ops/closures",
         json={"day": "2026-02-18", "reason": "Cinzas", "starts": "12:00", "ends": "09:00"},
@@ -50,7 +50,7 @@ async def test_partial_closure_validation_and_roles(
 
 async def test_default_escalation_list_and_sla_table(
     http: httpx.AsyncClient, agent: dict[str, str]
-):
+) -> None:
     levels = (await http.get("/api/ops/escalation", headers=agent)).json()["levels"]
     assert [(level["name"], level["at_share"]) for level in levels] == [
         ("Suporte e prevenção", None),
@@ -73,7 +73,7 @@ async def test_default_escalation_list_and_sla_table(
 
 async def test_changes_are_audited(
     ops_app: FastAPI, http: httpx.AsyncClient, admin: dict[str, str]
-):
+) -> None:
     await http.put(
         "/api/ops/escalation", json={"levels": [{"name": "Único", "contacts": []}]}, headers=admin
     )
