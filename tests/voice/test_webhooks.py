@@ -48,6 +48,17 @@ async def test_unsigned_or_forged_webhooks_get_403_and_store_nothing(
     assert await center.calls() == []
 
 
+@pytest.mark.parametrize("signed_url", [INBOUND, "http://testserver:80/webhooks/twilio/voice"])
+async def test_a_call_signed_over_the_url_with_or_without_its_port_is_answered(
+    center: ContactCenter, client: httpx.AsyncClient, signed_url: str
+) -> None:
+    params = _inbound_params(center)
+    headers = signed_headers(center.twilio.auth_token, signed_url, params)
+    response = await client.post("/webhooks/twilio/voice", data=params, headers=headers)
+    assert response.status_code == 200
+    assert [call.customer_call_sid for call in await center.calls()] == [params["CallSid"]]
+
+
 async def test_signature_covers_the_query_string(
     center: ContactCenter, carrier: Carrier, client: httpx.AsyncClient
 ) -> None:

@@ -54,7 +54,7 @@ async def _verified_channel(
             continue
         tried.add(channel.auth_token)
         try:
-            TwilioVoiceConnector(channel.auth_token).verify(url, headers, body)
+            TwilioVoiceConnector(channel.auth_token).verify_form(url, headers, params)
         except SignatureError:
             continue
         return _by_number(channels, params.get("To", ""), channel), params
