@@ -80,6 +80,15 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+async def driver_connection(session: AsyncSession) -> Any:
+    """The psycopg connection under a PostgreSQL session, for what SQLAlchemy cannot do with
+    it (a pipeline); its transaction is begun as far as SQLAlchemy knows."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None, "a checked-out connection has its driver's"
+    return driver
+
+
 def session_factory(
     engine: AsyncEngine, info: dict[str, Any] | None = None
 ) -> async_sessionmaker[AsyncSession]:

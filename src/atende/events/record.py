@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,11 +10,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from psycopg.types.json import Json
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from atende.db.engine import driver_connection
 from atende.events.models import Event, OutboxMessage
 from atende.sids import new_sid
 
@@ -133,37 +136,100 @@ def enqueue_http(
     return message
 
 
+def _row(record: EventRecord) -> dict[str, Any]:
+    return {
+        "sid": new_sid("EV"),
+        "workspace_sid": record.workspace_sid,
+        "event_type": record.event_type,
+        "resource_type": record.resource_type,
+        "resource_sid": record.resource_sid,
+        "description": record.description,
+        "data": record.data,
+        "actor_type": record.actor_type,
+        "actor_sid": record.actor_sid,
+        "worker_sid": record.worker_sid,
+        "task_sid": record.task_sid,
+        "reservation_sid": record.reservation_sid,
+        "event_date": record.occurred_at,
+    }
+
+
+_PG_COLUMNS = (*_COLUMNS, "event_date")
+_PG_ROWS_PER_INSERT = 1000  # 13 parameters a row: far below PostgreSQL's 65,535
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_insert(count: int) -> str:
+    row = "(" + ", ".join(["%s"] * len(_PG_COLUMNS)) + ")"
+    return (
+        f"INSERT INTO events ({', '.join(_PG_COLUMNS)}) VALUES {', '.join([row] * count)} "
+        "RETURNING sid, id"
+    )
+
+
+def _pg_parameters(rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+    return [
+        Json(row[column]) if column == "data" else row[column]
+        for row in rows
+        for column in _PG_COLUMNS
+    ]
+
+
+@dataclass
+class InsertedEvents:
+    """A command's events, inserted; on PostgreSQL their ids may still be on their way."""
+
+    records: Sequence[EventRecord]
+    rows: list[dict[str, Any]]
+    ids: dict[str, int] = field(default_factory=dict)
+    answers: list[Any] = field(default_factory=list)
+    """psycopg cursors whose RETURNING rows have not been read yet."""
+
+    async def read_ids(self) -> dict[str, int]:
+        for cursor in self.answers:
+            self.ids.update(await cursor.fetchall())
+        self.answers.clear()
+        return self.ids
+
+
+async def insert_events(session: AsyncSession, records: Sequence[EventRecord]) -> InsertedEvents:
+    """One multi-row INSERT for the events; their ids, the stream's sequence numbers, come back
+    with it. On PostgreSQL it is sent on psycopg's cursor: inside `nodes.pipelined` the ids are
+    read after the pipeline's end, with the other statements' answers, instead of costing a
+    round trip of their own (SQLAlchemy would read them at once)."""
+    inserted = InsertedEvents(records, [_row(record) for record in records])
+    if not inserted.rows:
+        return inserted
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        inserted.ids = dict((await connection.execute(_INSERT, inserted.rows)).tuples().all())
+        return inserted
+    driver = await driver_connection(session)
+    for start in range(0, len(inserted.rows), _PG_ROWS_PER_INSERT):
+        chunk = inserted.rows[start : start + _PG_ROWS_PER_INSERT]
+        cursor = driver.cursor()
+        await cursor.execute(_pg_insert(len(chunk)), _pg_parameters(chunk))
+        inserted.answers.append(cursor)
+    return inserted
+
+
+async def publish_events(
+    session: AsyncSession, inserted: InsertedEvents, webhook: WebhookTarget | None
+) -> None:
+    """The event callbacks go in the outbox, and the pushes wait for the commit."""
+    ids = await inserted.read_ids()
+    for record, row in zip(inserted.records, inserted.rows, strict=True):
+        if webhook is not None and webhook.admits(record.event_type):
+            enqueue_http(session, "event_callback", webhook.url, callback_form(row, webhook))
+    session.info.setdefault(PENDING_KEY, []).extend(
+        _payload(ids[row["sid"]], row) for row in inserted.rows
+    )
+
+
 async def record_events(
     session: AsyncSession, records: Sequence[EventRecord], webhook: WebhookTarget | None
 ) -> None:
-    """One multi-row INSERT for the command's events (their ids are the stream's sequence
-    numbers, so they come back with it); the pushes wait for the commit."""
-    if not records:
-        return
-    rows: list[dict[str, Any]] = [
-        {
-            "sid": new_sid("EV"),
-            "workspace_sid": record.workspace_sid,
-            "event_type": record.event_type,
-            "resource_type": record.resource_type,
-            "resource_sid": record.resource_sid,
-            "description": record.description,
-            "data": record.data,
-            "actor_type": record.actor_type,
-            "actor_sid": record.actor_sid,
-            "worker_sid": record.worker_sid,
-            "task_sid": record.task_sid,
-            "reservation_sid": record.reservation_sid,
-            "event_date": record.occurred_at,
-        }
-        for record in records
-    ]
-    connection = await session.connection()
-    ids = dict((await connection.execute(_INSERT, rows)).tuples().all())
-    for record, row in zip(records, rows, strict=True):
-        if webhook is not None and webhook.admits(record.event_type):
-            enqueue_http(session, "event_callback", webhook.url, callback_form(row, webhook))
-    session.info.setdefault(PENDING_KEY, []).extend(_payload(ids[row["sid"]], row) for row in rows)
+    await publish_events(session, await insert_events(session, records), webhook)
 
 
 def _after_commit(sync_session: Session) -> None:

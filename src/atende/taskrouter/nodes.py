@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atende.db.base import Base
+from atende.db.engine import driver_connection
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +102,7 @@ async def pipelined(session: AsyncSession) -> AsyncIterator[None]:
         yield
         return
     await session.flush()
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None, "a checked-out connection has its driver's"
-    async with driver.pipeline():
+    async with (await driver_connection(session)).pipeline():
         yield
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from atende import heap
 from atende.db.engine import session_class
-from atende.events.record import WebhookTarget, record_events
+from atende.events.record import WebhookTarget, insert_events, publish_events
 from atende.routing.engine import RoutingEngine
 from atende.routing.events import RoutingEvent
 from atende.runtime import Runtime
@@ -237,6 +237,11 @@ class RoutingManager:
         changes = engine.drain_changes()
         state.realtime.observe(engine, changes)
         events = [event for command_events, _actor in commands for event in command_events]
+        records = [
+            record
+            for command_events, actor in commands
+            for record in records_for(state.sid, command_events, engine, actor)
+        ]
         async with nodes.pipelined(session):
             if nodes.is_shared(session) and (events or any(changes)):
                 await nodes.bump_version(session, state.sid)
@@ -251,13 +256,9 @@ class RoutingManager:
                 attribute_texts,
             )
             await record_cumulative(session, state.sid, engine, events)
+            inserted = await insert_events(session, records)
         await save_checked(session, checked)
-        records = [
-            record
-            for command_events, actor in commands
-            for record in records_for(state.sid, command_events, engine, actor)
-        ]
-        await record_events(session, records, state.webhook)
+        await publish_events(session, inserted, state.webhook)
         for hook in self.after_command:
             hook(session, state, events)
 
