@@ -61,7 +61,9 @@ def test_the_agent_desktop_registers_a_softphone_and_shows_its_real_state(
     assert token is not None and token.status == 200
     assert page.evaluate("() => window.deskSoftphone.device.identity") in ("ana", None)
     sdk = [r for r in requests if re.search(r"/desk/static/vendor/twilio-voice\.min\.js", r.url)]
-    assert sdk and sdk[0].response().headers["content-type"].startswith("text/javascript")
+    assert sdk, "the page never loaded the Voice SDK"
+    script = sdk[0].response()
+    assert script is not None and script.headers["content-type"].startswith("text/javascript")
 
     page.get_by_role("button", name="EN").click()
     expect(page.locator("#softphone-state")).to_have_text("Offline", timeout=20_000)

@@ -190,7 +190,7 @@ class StalledClient:
 
     def events_until_closed(self) -> tuple[list[int], int]:
         """The numbers of the events received, then the close code."""
-        numbers = []
+        numbers: list[int] = []
         while True:
             head = self._read(2)
             length = head[1] & 0x7F

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -20,6 +21,10 @@ CHRISTMAS_MORNING = datetime(2026, 12, 25, 13, 0, tzinfo=UTC)
 SUNDAY = datetime(2026, 11, 22, 13, 0, tzinfo=UTC)
 
 
+def clock_at(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
 async def test_open_hours_reach_the_menu_with_no_effects_left_for_the_channel() -> None:
     runner = FlowRunner(clock=lambda: MONDAY_MORNING)
     step = await runner.advance(load_default_flow(), FlowState.begin(CALLER), act.Start())
@@ -30,7 +35,7 @@ async def test_open_hours_reach_the_menu_with_no_effects_left_for_the_channel() 
 
 async def test_holidays_and_sundays_are_out_of_hours() -> None:
     for moment in (CHRISTMAS_MORNING, SUNDAY):
-        runner = FlowRunner(clock=lambda moment=moment: moment)
+        runner = FlowRunner(clock=clock_at(moment))
         step = await runner.advance(load_default_flow(), FlowState.begin(CALLER), act.Start())
         assert step.state.node == "oferta_retorno", moment
         assert step.state.attributes["business_hours"] is False

@@ -117,8 +117,8 @@ def unrestricted(center: Center, task: Task) -> bool:
         return True
     workflow = center.engine.workflows[task.workflow_sid]
     assert task.filter_index is not None
-    target = workflow.configuration.target((task.filter_index, task.target_index))
-    return not target.restricted
+    workflow_target = workflow.configuration.target((task.filter_index, task.target_index))
+    return not workflow_target.restricted
 
 
 class RoutingMachine(RuleBasedStateMachine):

@@ -547,7 +547,11 @@ def test_order_by_strings_descending() -> None:
 
 
 def test_order_by_booleans_descending_puts_true_first() -> None:
-    workers = [{"name": "f", "vip": False}, {"name": "t", "vip": True}, {"name": "n"}]
+    workers: list[dict[str, Any]] = [
+        {"name": "f", "vip": False},
+        {"name": "t", "vip": True},
+        {"name": "n"},
+    ]
     assert ordered("worker.vip DESC", workers) == ["t", "f", "n"]
 
 

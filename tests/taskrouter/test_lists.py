@@ -4,6 +4,7 @@ including expressions evaluated against every worker and task without a rate lim
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 
@@ -115,7 +116,7 @@ async def test_event_filters(tr: httpx.AsyncClient) -> None:
     worker = await center.worker("ana")
     task = await center.task()
 
-    async def events(**params: str) -> list[dict[str, str]]:
+    async def events(**params: str) -> list[dict[str, Any]]:
         body = await ok(await tr.get(f"{center.base}/Events", params=params))
         return list(body["events"])
 
