@@ -134,9 +134,7 @@ async def _insert_agents(
             for index, worker in enumerate(workers)
         ],
     )
-    users = await session.execute(
-        User.__table__.select().where(User.worker_sid.in_(workers))  # type: ignore[attr-defined]
-    )
+    users = await session.execute(User.__table__.select().where(User.worker_sid.in_(workers)))
     user_of = {row.worker_sid: row.id for row in users}
     tokens = await _insert_tokens(session, Role.AGENT, [user_of[w] for w in workers])
     return workers, tokens
@@ -290,16 +288,17 @@ class Listeners:
                 self.changed.set()
 
     async def connect(self, port: int, paths: Iterable[str]) -> None:
-        loop = asyncio.get_running_loop()
         pending = list(paths)
         for start in range(0, len(pending), CONNECT_BATCH):
-            batch = []
-            for path in pending[start : start + CONNECT_BATCH]:
-                stream = RawStream(self, len(self.streams), path, f"{harness.HOST}:{port}")
-                self.streams.append(stream)
-                batch.append(stream)
-                await loop.create_connection(lambda stream=stream: stream, harness.HOST, port)
+            paths_in_batch = pending[start : start + CONNECT_BATCH]
+            batch = [await self._open(port, path) for path in paths_in_batch]
             await asyncio.gather(*(stream.opened for stream in batch))
+
+    async def _open(self, port: int, path: str) -> RawStream:
+        stream = RawStream(self, len(self.streams), path, f"{harness.HOST}:{port}")
+        self.streams.append(stream)
+        await asyncio.get_running_loop().create_connection(lambda: stream, harness.HOST, port)
+        return stream
 
     async def wait_for(self, marker: str, count: int, timeout: float = 10.0) -> list[float]:
         key = marker.encode()
