@@ -5,10 +5,18 @@ carry in their query what the callback is about (the call, the leg's role, the f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 PREFIX = "/webhooks/twilio/voice"
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quoted(value: str) -> str:
+    """As `urlencode` writes a value. SIDs, steps and roles need no quoting, and every reply
+    carries several of these URLs: they skip `quote_plus`."""
+    return value if _UNRESERVED.fullmatch(value) else quote_plus(value)
 
 
 @dataclass(frozen=True)
@@ -16,8 +24,10 @@ class VoiceUrls:
     public_url: str
 
     def _url(self, path: str, **query: str | int | None) -> str:
-        kept = {key: str(value) for key, value in query.items() if value is not None}
-        suffix = f"?{urlencode(kept)}" if kept else ""
+        kept = "&".join(
+            f"{key}={_quoted(str(value))}" for key, value in query.items() if value is not None
+        )
+        suffix = f"?{kept}" if kept else ""
         return f"{self.public_url.rstrip('/')}{PREFIX}{path}{suffix}"
 
     def inbound(self) -> str:
