@@ -28,6 +28,23 @@ class Actor:
 SYSTEM = Actor()
 
 
+class _AttributeTexts:
+    """The JSON text of attribute mappings, written once per mapping: a task's events (created,
+    entered, matched, reserved...) all carry the same one. Keyed by identity, which holds while
+    the events that reference the mappings are alive (one `records_for` call)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, str] = {}
+
+    def __call__(self, attributes: Any) -> str:
+        if attributes is None:
+            return "{}"
+        text = self._texts.get(id(attributes))
+        if text is None:
+            text = self._texts[id(attributes)] = dump_json(attributes)
+        return text
+
+
 def _name(mapping: Any, sid: str | None) -> str | None:
     if sid is None:
         return None
@@ -35,12 +52,14 @@ def _name(mapping: Any, sid: str | None) -> str | None:
     return None if item is None else item.friendly_name
 
 
-def _task_fields(event: RoutingEvent, engine: RoutingEngine) -> dict[str, Any]:
+def _task_fields(
+    event: RoutingEvent, engine: RoutingEngine, texts: _AttributeTexts
+) -> dict[str, Any]:
     channel = engine.task_channels.get(event.task_channel_sid or "")
     task = engine.tasks.get(event.task_sid or "")
     fields: dict[str, Any] = {
         "task_sid": event.task_sid,
-        "task_attributes": dump_json(event.task_attributes or {}),
+        "task_attributes": texts(event.task_attributes),
         "task_age": event.task_age,
         "task_priority": event.task_priority,
         "task_assignment_status": event.task_assignment_status,
@@ -63,11 +82,13 @@ def _task_fields(event: RoutingEvent, engine: RoutingEngine) -> dict[str, Any]:
     return fields
 
 
-def _worker_fields(event: RoutingEvent, engine: RoutingEngine) -> dict[str, Any]:
+def _worker_fields(
+    event: RoutingEvent, engine: RoutingEngine, texts: _AttributeTexts
+) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "worker_sid": event.worker_sid,
         "worker_name": _name(engine.workers, event.worker_sid),
-        "worker_attributes": dump_json(event.worker_attributes or {}),
+        "worker_attributes": texts(event.worker_attributes),
         "worker_activity_sid": event.worker_activity_sid,
         "worker_activity_name": _name(engine.activities, event.worker_activity_sid),
     }
@@ -105,12 +126,14 @@ def _resource_fields(event: RoutingEvent, engine: RoutingEngine) -> dict[str, An
     return {}
 
 
-def event_data(event: RoutingEvent, engine: RoutingEngine) -> dict[str, Any]:
+def event_data(
+    event: RoutingEvent, engine: RoutingEngine, texts: _AttributeTexts
+) -> dict[str, Any]:
     data = _resource_fields(event, engine)
     if event.task_sid is not None:
-        data.update(_task_fields(event, engine))
+        data.update(_task_fields(event, engine, texts))
     if event.worker_sid is not None:
-        data.update(_worker_fields(event, engine))
+        data.update(_worker_fields(event, engine, texts))
     if event.reservation_sid is not None:
         data["reservation_sid"] = event.reservation_sid
     if event.event_type == EventType.WORKFLOW_TARGET_MATCHED and event.data:
@@ -126,6 +149,7 @@ def records_for(
     workspace_sid: str, events: Iterable[RoutingEvent], engine: RoutingEngine, actor: Actor
 ) -> list[EventRecord]:
     records = []
+    texts = _AttributeTexts()
     for event in events:
         resource_sid = event.resource_sid or workspace_sid
         records.append(
@@ -135,7 +159,7 @@ def records_for(
                 resource_type=event.resource_type,
                 resource_sid=resource_sid,
                 description=event.description,
-                data=event_data(event, engine),
+                data=event_data(event, engine, texts),
                 occurred_at=to_datetime(event.occurred_at),
                 actor_type=actor.type,
                 actor_sid=actor.sid,
