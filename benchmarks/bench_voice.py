@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import secrets
 import sys
 import tempfile
@@ -294,6 +295,7 @@ def run() -> list[dict[str, Any]]:
 
 PROFILE_CALLS = 1_024
 PROFILE_URL = "http://bench.invalid"
+PROFILE_SORT = os.environ.get("PROFILE_SORT", "tottime")
 
 
 async def profile(show: int = 0) -> dict[str, float]:
@@ -358,7 +360,7 @@ async def profile(show: int = 0) -> dict[str, float]:
         tasks, routed = await count_voice_tasks(database_url, seeded.workspace_sid)
     assert tasks == routed == len(requests), (tasks, routed)
     if show:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(show)
+        pstats.Stats(profiler).sort_stats(PROFILE_SORT).print_stats(show)
     return {
         "cpu_ms": 1000 * cpu / PROFILE_CALLS,
         "statements": statements / PROFILE_CALLS,
