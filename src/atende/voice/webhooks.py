@@ -25,7 +25,7 @@ from atende.voice.repository import IncomingWebhook, VoiceRepository
 from atende.voice.service import gather_lookups, inbound_lookups
 from atende.voice.urls import PREFIX
 
-router = APIRouter(prefix=PREFIX, tags=["twilio voice webhooks"], include_in_schema=False)
+router = APIRouter(tags=["twilio voice webhooks"], include_in_schema=False)
 
 TWIML = "application/xml"
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
@@ -34,6 +34,20 @@ Handler = Callable[[CallService, VoiceChannel, Call | None, dict[str, str]], Awa
 Ahead = Callable[[Runtime, VoiceChannel, dict[str, str]], Awaitable[LookupAnswers]]
 """What a handler does before the transaction, given the request's parameters (ours prefixed
 `q.`): the flow's lookups, so that no transaction waits on a CRM."""
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _post(path: str) -> Callable[[Endpoint], Endpoint]:
+    """A plain Starlette route: these endpoints take the request and nothing else, so FastAPI's
+    per-request dependency solving and response handling are skipped (Twilio waits on them)."""
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        router.add_route(PREFIX + path, endpoint, methods=["POST"], include_in_schema=False)
+        return endpoint
+
+    return register
 
 
 def _public_url(runtime: Runtime, request: Request) -> str:
@@ -188,42 +202,42 @@ async def _join(
     return await service.join_twiml(call, query.get("role", "agent"), query.get("worker"))
 
 
-@router.post("")
+@_post("")
 async def inbound_call(request: Request) -> Response:
     return await receive(request, "voice", _inbound, inbound_lookups)
 
 
-@router.post("/gather")
+@_post("/gather")
 async def gathered(request: Request) -> Response:
     return await receive(request, "gather", _gather, _gather_ahead)
 
 
-@router.post("/recorded")
+@_post("/recorded")
 async def recorded(request: Request) -> Response:
     return await receive(request, "recorded", _recorded)
 
 
-@router.post("/callback-offer")
+@_post("/callback-offer")
 async def callback_offer(request: Request) -> Response:
     return await receive(request, "callback-offer", _callback_offer)
 
 
-@router.post("/status")
+@_post("/status")
 async def call_status(request: Request) -> Response:
     return await receive(request, "status", _status)
 
 
-@router.post("/conference")
+@_post("/conference")
 async def conference_status(request: Request) -> Response:
     return await receive(request, "conference", _conference)
 
 
-@router.post("/recording")
+@_post("/recording")
 async def recording_status(request: Request) -> Response:
     return await receive(request, "recording", _recording)
 
 
-@router.post("/join")
+@_post("/join")
 async def join(request: Request) -> Response:
     return await receive(request, "join", _join)
 
@@ -252,11 +266,11 @@ async def _hold(service: CallService, call: Call | None) -> str:
     return service.hold_music()
 
 
-@router.post("/wait")
+@_post("/wait")
 async def wait(request: Request) -> Response:
     return await _read_only(request, _wait_room)
 
 
-@router.post("/hold")
+@_post("/hold")
 async def hold(request: Request) -> Response:
     return await _read_only(request, _hold)
