@@ -35,13 +35,14 @@ def _inbound_params(center: ContactCenter, call_sid: str = "CA" + "1" * 32) -> d
     ids=["missing", "forged", "other-token", "other-url"],
 )
 async def test_unsigned_or_forged_webhooks_get_403_and_store_nothing(
-    center: ContactCenter, client: httpx.AsyncClient, headers: object
+    center: ContactCenter, client: httpx.AsyncClient, headers: dict[str, str] | str
 ) -> None:
     params = _inbound_params(center)
     if headers == "wrong-token":
         headers = signed_headers("not-the-auth-token", INBOUND, params)
     elif headers == "wrong-url":
         headers = signed_headers(center.twilio.auth_token, "https://elsewhere/webhooks", params)
+    assert isinstance(headers, dict)
     response = await client.post("/webhooks/twilio/voice", data=params, headers=headers)
     assert response.status_code == 403
     assert await center.webhooks() == []
