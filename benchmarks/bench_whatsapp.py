@@ -89,7 +89,13 @@ def fake_graph() -> Iterator[str]:
         def log_message(self, *_args: object) -> None:
             return
 
-    server = ThreadingHTTPServer((harness.HOST, 0), Graph)
+    class GraphServer(ThreadingHTTPServer):
+        # Meta's Graph API takes a sender's burst of connections (the send rate allows 80 at
+        # once); socketserver's backlog of 5 reset some of them, and the server's retries of
+        # those sends were counted as its work.
+        request_queue_size = 128
+
+    server = GraphServer((harness.HOST, 0), Graph)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://{harness.HOST}:{server.server_address[1]}"
