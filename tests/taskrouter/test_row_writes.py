@@ -53,10 +53,11 @@ async def test_an_offer_rewrites_only_the_channel_it_takes(
     assert {sid: updated for sid, (updated, _) in after.items() if sid != taken} == {
         sid: updated for sid, updated in before.items() if sid != taken
     }, "the worker's other channels are left alone"
-    channel_writes = [s for s in statements if 'INTO "taskrouter_worker_channels"' in s]
-    bucket_writes = [s for s in statements if 'INTO "taskrouter_statistics_buckets"' in s]
-    assert len(channel_writes) == 1
-    assert len(bucket_writes) == 1, "a create's several statistics go in one statement"
+    if runtime.engine.dialect.name == "sqlite":  # PostgreSQL's go to psycopg directly, unseen
+        channel_writes = [s for s in statements if 'INTO "taskrouter_worker_channels"' in s]
+        bucket_writes = [s for s in statements if 'INTO "taskrouter_statistics_buckets"' in s]
+        assert len(channel_writes) == 1
+        assert len(bucket_writes) == 1, "a create's several statistics go in one statement"
 
 
 async def test_upserts_of_more_rows_than_one_statement_holds_insert_then_update_them_all(

@@ -43,11 +43,11 @@ def is_shared(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-# Text, on the session's connection: compiled once, without the ORM's per-statement work (the
-# dialect insert() construct is never cached and cost about a millisecond a command).
-_LOCK = text("SELECT atende_lock_workspace(:key, :workspace)")
-_BUMP = text(
-    "INSERT INTO taskrouter_routing_versions (workspace_sid, version) VALUES (:workspace, 1) "
+# Sent to psycopg directly: SQLAlchemy's execution of a statement costs about as much again as
+# psycopg's own, and every routing command runs both of these.
+_LOCK = "SELECT atende_lock_workspace(%s, %s)"
+_BUMP = (
+    "INSERT INTO taskrouter_routing_versions (workspace_sid, version) VALUES (%s, 1) "
     "ON CONFLICT (workspace_sid) DO UPDATE SET version = taskrouter_routing_versions.version + 1"
 )
 
@@ -60,11 +60,10 @@ async def lock_workspace(session: AsyncSession, workspace_sid: str) -> int:
     """Held until the transaction ends: other nodes' commands on this workspace wait. Returns
     the workspace's routing version as committed when the lock was granted (one round trip,
     through the function of migration 0014)."""
-    connection = await session.connection()
-    version = await connection.scalar(
-        _LOCK, {"key": _lock_key(workspace_sid), "workspace": workspace_sid}
-    )
-    return int(version or 0)
+    cursor = (await driver_connection(session)).cursor()
+    await cursor.execute(_LOCK, (_lock_key(workspace_sid), workspace_sid))
+    row = await cursor.fetchone()
+    return int(row[0] or 0) if row else 0
 
 
 async def current_version(session: AsyncSession, workspace_sid: str) -> int:
@@ -87,7 +86,7 @@ async def versions(session: AsyncSession, workspace_sids: list[str]) -> dict[str
 async def bump_version(session: AsyncSession, workspace_sid: str) -> None:
     """The caller holds the workspace's lock, so the new version is the one it read plus one:
     no answer is needed, and the statement can go in a pipeline."""
-    await (await session.connection()).execute(_BUMP, {"workspace": workspace_sid})
+    await (await driver_connection(session)).cursor().execute(_BUMP, (workspace_sid,))
 
 
 @contextlib.asynccontextmanager
