@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	$(BIN)/mypy src tests benchmarks
 
 test: lint typecheck
 	$(BIN)/pytest

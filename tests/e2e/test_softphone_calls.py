@@ -83,9 +83,16 @@ class Phone:
         assert self.dial is not None
         self.desk.server.call(self.carrier.call_status(self.dial, "completed"))
 
-    def sdk_calls(self) -> list[list[object]]:
-        log: list[list[object]] = self.page.evaluate("() => twilioDouble.log")
+    def sdk_calls(self) -> list[list[str | bool]]:
+        """What the page asked of the SDK double: [method, call SID or identity, (mute flag)]."""
+        log: list[list[str | bool]] = self.page.evaluate("() => twilioDouble.log")
         return log
+
+    def sdk_did(self, method: str) -> bool:
+        """Whether the page called `method` on the rung leg's SDK call."""
+        assert self.dial is not None
+        called: list[str | bool] = [method, self.carrier.call_sid_of(self.dial)]
+        return called in self.sdk_calls()
 
     def close(self) -> None:
         self.desk.server.call(self.client.aclose())
@@ -139,7 +146,7 @@ def test_an_agent_answers_mutes_holds_and_hangs_up_in_the_browser_then_wraps_up(
     screenshot(page, "agent-softphone-ringing")
 
     page.get_by_role("button", name="Atender").click()
-    assert ["accept", phone.carrier.call_sid_of(phone.dial)] in phone.sdk_calls()  # type: ignore[arg-type]
+    assert phone.sdk_did("accept")
     expect(state).to_have_attribute("data-state", "on_call")
     expect(state).to_have_text("Em ligação")
     phone.agent_leg_answered()
@@ -188,7 +195,7 @@ def test_an_agent_answers_mutes_holds_and_hangs_up_in_the_browser_then_wraps_up(
     )
 
     softphone.get_by_role("button", name="Desligar").click()
-    assert ["disconnect", phone.carrier.call_sid_of(phone.dial)] in phone.sdk_calls()  # type: ignore[arg-type]
+    assert phone.sdk_did("disconnect")
     expect(state).to_have_attribute("data-state", "ready")
     phone.agent_leg_ended()  # Twilio reports the browser's leg completed
     wrapup = page.locator("#wrapup-form")

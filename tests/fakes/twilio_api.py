@@ -137,7 +137,7 @@ class FakeTwilio:
     # ---------------------------------------------------------------- asserting
 
     def wait_for(
-        self, predicate: Callable[[Request], bool], count: int = 1, timeout: float = 15.0
+        self, predicate: Callable[[Request], object], count: int = 1, timeout: float = 15.0
     ) -> list[Request]:
         """The recorded requests matching `predicate`, once there are `count` of them."""
         with self.changed:
@@ -147,7 +147,7 @@ class FakeTwilio:
             return [r for r in self.requests if predicate(r)]
 
     async def arrived(
-        self, predicate: Callable[[Request], bool], count: int = 1, timeout: float = 15.0
+        self, predicate: Callable[[Request], object], count: int = 1, timeout: float = 15.0
     ) -> list[Request]:
         """`wait_for` for tests whose server shares their event loop: polls without blocking."""
         loop = asyncio.get_running_loop()

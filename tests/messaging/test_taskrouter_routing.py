@@ -96,7 +96,7 @@ async def reservation_of(app: FastAPI, task_sid: str) -> tr.Reservation:
 async def latest_conversation(app: FastAPI) -> Conversation:
     async with app.state.runtime.sessions() as session:
         query = select(Conversation).order_by(Conversation.opened_at.desc())
-        return (await session.scalars(query)).first()  # type: ignore[return-value]
+        return (await session.scalars(query)).first()
 
 
 async def accept(app: FastAPI, center: Center, reservation_sid: str) -> None:

@@ -4,6 +4,7 @@ RequestValidator), replies through the Messages API, status callbacks, media, Co
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -74,7 +75,7 @@ def status_callback(
     return form
 
 
-async def rows(app: FastAPI, model: type) -> list:  # type: ignore[type-arg]
+async def rows(app: FastAPI, model: type) -> list[Any]:
     async with app.state.runtime.sessions() as session:
         return list((await session.scalars(select(model))).all())
 
