@@ -224,7 +224,7 @@ class InboundProcessor:
                     repository = ConversationRepository(session)
                     lookahead = await Lookahead.load(repository, parsed.values())
                 for row in rows:
-                    if outcomes and self._must_yield(started):
+                    if outcomes and await self._must_yield(started):
                         break
                     state = await self._handle(session, row, kept, lookahead, parsed.get(row.id))
                     outcomes.append({"id": row.id, "state": state, "processed_at": utcnow()})
@@ -242,9 +242,12 @@ class InboundProcessor:
             await self._process_alone(row_id)
         return len(suspects)
 
-    def _must_yield(self, started: float) -> bool:
+    async def _must_yield(self, started: float) -> bool:
         """Hand the database to the webhooks waiting to be stored: an acknowledgement waits
-        for one row's processing at most, never for a whole chunk."""
+        for one row's processing at most, never for a whole chunk. The event loop runs once
+        first: SQLite runs on the loop's thread, so while a chunk works no request is read
+        and no webhook could be seen waiting (a chunk ran its 50 rows, ~100 ms, whatever came)."""
+        await asyncio.sleep(0)
         held = time.monotonic() - started
         return held >= MAX_HOLD or self.hub.writer.waiting
 
