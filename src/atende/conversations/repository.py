@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -19,6 +20,19 @@ from atende.conversations.models import (
 )
 
 CLOSED = "closed"
+_KNOWN_AGENTS = "atende.conversations.known-agents"
+
+
+@dataclass
+class KnownAgents:
+    """A contact's name and their latest conversations an agent served (sid, worker, opened),
+    newest first, as a batch read them ahead."""
+
+    name: str
+    served: list[tuple[str, str, datetime]] = field(default_factory=list)
+
+    def last_agent(self, since: datetime, exclude: str) -> str | None:
+        return next((w for sid, w, at in self.served if sid != exclude and at >= since), None)
 
 
 class ConversationRepository:
@@ -135,11 +149,48 @@ class ConversationRepository:
         )
         return await self.session.scalar(query)
 
+    async def read_names_and_agents(self, contact_sids: Sequence[str], since: datetime) -> None:
+        """For a batch that may hand these contacts' conversations off: their names and their
+        two latest conversations since `since` that an agent served, in one query, kept in the
+        session for `name_and_last_agent` (two: the one it excludes may be among them)."""
+        ranked = (
+            select(
+                Conversation.contact_sid,
+                Conversation.sid,
+                Conversation.worker_sid,
+                Conversation.opened_at,
+                func.row_number()
+                .over(partition_by=Conversation.contact_sid, order_by=Conversation.opened_at.desc())
+                .label("rank"),
+            )
+            .where(
+                Conversation.contact_sid.in_(contact_sids),
+                Conversation.worker_sid.is_not(None),
+                Conversation.opened_at >= since,
+            )
+            .subquery()
+        )
+        query = (
+            select(Contact.sid, Contact.name, ranked.c.sid, ranked.c.worker_sid, ranked.c.opened_at)
+            .outerjoin(ranked, and_(ranked.c.contact_sid == Contact.sid, ranked.c.rank <= 2))
+            .where(Contact.sid.in_(contact_sids))
+            .order_by(Contact.sid, ranked.c.rank)
+        )
+        known: dict[str, KnownAgents] = self.session.info.setdefault(_KNOWN_AGENTS, {})
+        for contact_sid, name, sid, worker_sid, opened_at in await self.session.execute(query):
+            entry = known.setdefault(contact_sid, KnownAgents(name or ""))
+            if sid is not None:
+                entry.served.append((sid, worker_sid, opened_at))
+
     async def name_and_last_agent(
         self, contact_sid: str, since: datetime, exclude: str
     ) -> tuple[str, str | None]:
         """The contact's name and the agent who served them most recently since `since` (any
-        channel, `exclude` aside): what a task needs, in one query."""
+        channel, `exclude` aside): what a task needs, in one query, or none if the batch read
+        it ahead (`read_names_and_agents`)."""
+        known: KnownAgents | None = self.session.info.get(_KNOWN_AGENTS, {}).get(contact_sid)
+        if known is not None:
+            return known.name, known.last_agent(since, exclude)
         last_agent = (
             select(Conversation.worker_sid)
             .where(

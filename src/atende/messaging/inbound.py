@@ -223,6 +223,7 @@ class InboundProcessor:
                     parsed = self._parsed(rows, kept)
                     repository = ConversationRepository(session)
                     lookahead = await Lookahead.load(repository, parsed.values())
+                    await self.hub.router.read_ahead(session, lookahead.conversations.values())
                 for row in rows:
                     if outcomes and await self._must_yield(started):
                         break

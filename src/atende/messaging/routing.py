@@ -7,7 +7,7 @@ rules and the TaskRouter service stays the only code that changes routing state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -98,6 +98,16 @@ class ConversationRouter:
                 return None
             self._workspaces[sid] = workspace
         return self._workspaces[sid]
+
+    async def read_ahead(
+        self, session: AsyncSession, conversations: Iterable[Conversation]
+    ) -> None:
+        """A processing chunk reads what its hand-offs' tasks need for all its conversations
+        at once (one query instead of one per hand-off)."""
+        contact_sids = sorted({conversation.contact_sid for conversation in conversations})
+        if contact_sids:
+            since = utcnow() - timedelta(days=KNOWN_AGENT_DAYS)
+            await ConversationRepository(session).read_names_and_agents(contact_sids, since)
 
     async def task_attributes(
         self, session: AsyncSession, conversation: Conversation, answers: Mapping[str, Any]
