@@ -13,7 +13,8 @@ from fastapi import FastAPI
 
 from atende.auth.service import AuthService
 from atende.taskrouter.service import TaskRouterService
-from tests.taskrouter.builders import build_center, ok
+from atende.taskrouter.task_creation import NewTask
+from tests.taskrouter.builders import Center, build_center, ok
 
 
 async def test_a_caller_that_wrote_first_and_a_concurrent_request_both_finish(
@@ -73,6 +74,13 @@ async def test_a_rolled_back_command_leaves_no_trace_in_memory(
     assert (await center.reservations(task["sid"]))[0]["worker_sid"] == ana
 
 
+async def _defer_task(service: TaskRouterService, center: Center, **attributes: int) -> NewTask:
+    """A task created as a voice batch creates it: routed at once, its rows written later."""
+    new = await service.new_task(center.sid, center.workflow, attributes)
+    await service.route_new_task(new, deferrable=True)
+    return new
+
+
 async def _event_types(tr: httpx.AsyncClient, base: str, task_sid: str) -> list[str]:
     events = (await ok(await tr.get(f"{base}/Events", params={"TaskSid": task_sid})))["events"]
     return sorted(event["event_type"] for event in events)
@@ -87,10 +95,8 @@ async def test_deferred_creations_are_all_written_with_their_events(
     async with runtime.sessions() as session:
         service = TaskRouterService(session, runtime)
         service.manager.defer_writes(session)
-        first = await service.new_task(center.sid, center.workflow, {"order": 1})
-        await service.route_new_task(first, deferrable=True)
-        second = await service.new_task(center.sid, center.workflow, {"order": 2})
-        await service.route_new_task(second, deferrable=True)
+        first = await _defer_task(service, center, order=1)
+        second = await _defer_task(service, center, order=2)
         await service.manager.write_deferred(session)
         await service.cancel_task(center.sid, second.sid, "caller hung up")
         await session.commit()
@@ -116,8 +122,7 @@ async def test_a_commit_with_creations_left_unwritten_fails_and_keeps_nothing(
     async with runtime.sessions() as session:
         service = TaskRouterService(session, runtime)
         service.manager.defer_writes(session)
-        lost = await service.new_task(center.sid, center.workflow, {"attempt": 1})
-        await service.route_new_task(lost, deferrable=True)
+        await _defer_task(service, center, attempt=1)
         with pytest.raises(RuntimeError, match="not written"):
             await session.commit()
 
