@@ -114,6 +114,8 @@ async def test_bad_numbers_sids_and_duplicates_are_refused_naming_the_field(
         nulled = await admin.patch(f"/api/voice/channels/{sid}", json={"name": None})
         assert nulled.status_code == 422
         assert "name: may not be null" in nulled.json()["detail"]
+        empty = await admin.patch(f"/api/voice/channels/{sid}", json={})
+        assert (empty.status_code, empty.json()["detail"]) == (422, "give at least one field")
         kept = await admin.get("/api/voice/channels")
         assert "Vendas Auto" in {channel["name"] for channel in kept.json()}
 

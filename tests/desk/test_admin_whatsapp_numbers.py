@@ -127,6 +127,8 @@ async def test_bad_numbers_ids_workflows_and_duplicates_are_refused_naming_the_f
         nulled = await admin.patch(f"{NUMBERS}/{sid}", json={"access_token": None})
         assert nulled.status_code == 422
         assert "access_token: may not be null" in nulled.json()["detail"]
+        empty = await admin.patch(f"{NUMBERS}/{sid}", json={})
+        assert (empty.status_code, empty.json()["detail"]) == (422, "give at least one field")
         bad_workflow = await admin.patch(f"{NUMBERS}/{sid}", json={"workflow_sid": "WWnope"})
         assert bad_workflow.status_code == 422
         assert bad_workflow.json()["detail"].startswith("workflow_sid: ")

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from fastapi import APIRouter
 
 from atende.deps import Admin, DbSession, RuntimeDep
-from atende.errors import Problem
 from atende.messaging.models import WhatsAppNumber
 from atende.messaging.schemas import WhatsAppNumberIn, WhatsAppNumberOut, WhatsAppNumberPatch
 from atende.messaging.webhooks import hub_of
 from atende.messaging.whatsapp_numbers import WhatsAppNumberService
+from atende.patches import requested_changes
 
 router = APIRouter(prefix="/api/whatsapp/numbers", tags=["whatsapp numbers"])
 
@@ -35,9 +35,6 @@ async def add_number(
 async def change_number(
     sid: str, body: WhatsAppNumberPatch, _admin: Admin, session: DbSession, runtime: RuntimeDep
 ) -> WhatsAppNumber:
-    changes = body.model_dump(exclude_unset=True)
-    if not changes:
-        raise Problem(422, "Nothing to change", "give at least one field")
-    number = await WhatsAppNumberService(session).update(sid, **changes)
+    number = await WhatsAppNumberService(session).update(sid, **requested_changes(body))
     hub_of(runtime).numbers.forget()
     return number

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from atende.deps import Admin, AnyUser, DbSession, RuntimeDep
-from atende.errors import Problem
 from atende.flows.runner import FlowRunner
+from atende.patches import requested_changes
 from atende.runtime import Runtime
 from atende.voice import jobs, legs, writer
 from atende.voice.channels import ChannelService
@@ -279,10 +279,7 @@ async def create_channel(
 async def update_channel(
     sid: str, body: ChannelPatch, principal: Admin, session: DbSession, runtime: RuntimeDep
 ) -> object:
-    changes = body.model_dump(exclude_unset=True)
-    if not changes:
-        raise Problem(422, "Nothing to change", "give at least one field")
-    channel = await ChannelService(session).update(sid, **changes)
+    channel = await ChannelService(session).update(sid, **requested_changes(body))
     directory(runtime).forget()
     return channel
 
