@@ -585,6 +585,24 @@ function showFieldError(error, found) {
   }
 }
 
+// Wires a channel form (voice or WhatsApp): on submit, `save()` sends it and the list comes back;
+// a refusal is said beside the form and puts the focus on the field it names.
+function onChannelSubmit(form, inputs, error, scope, uniqueField, save) {
+  for (const input of Object.values(inputs)) input.setAttribute("aria-describedby", error.id);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    for (const input of Object.values(inputs)) input.removeAttribute("aria-invalid");
+    try {
+      await save();
+      toast(t("common.saved"));
+      show("channels");
+    } catch (failure) {
+      showFieldError(error, channelFieldError(failure, inputs, scope, uniqueField));
+    }
+  });
+}
+
 function voiceChannelForm(channel, workflows) {
   const prefix = channel ? "voice-edit" : "voice-new";
   const inputs = {
@@ -638,11 +656,7 @@ function voiceChannelForm(channel, workflows) {
     error,
     h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, channel ? t("common.save") : t("channel.create"))),
   );
-  for (const input of Object.values(inputs)) input.setAttribute("aria-describedby", error.id);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    for (const input of Object.values(inputs)) input.removeAttribute("aria-invalid");
+  onChannelSubmit(form, inputs, error, "channel.error", "phone_number", () => {
     const text = (input) => input.value.trim() || null;
     const body = {
       name: inputs.name.value.trim(),
@@ -655,23 +669,14 @@ function voiceChannelForm(channel, workflows) {
     };
     if (inputs.auth_token.value) body.auth_token = inputs.auth_token.value;
     if (inputs.api_key_secret.value) body.api_key_secret = inputs.api_key_secret.value;
-    try {
-      if (channel) {
-        await api("PATCH", `/api/voice/channels/${channel.sid}`, body);
-      } else {
-        Object.assign(body, {
-          kind: "twilio",
-          phone_number: inputs.phone_number.value.trim(),
-          account_sid: inputs.account_sid.value.trim(),
-          auth_token: inputs.auth_token.value,
-        });
-        await api("POST", "/api/voice/channels", body);
-      }
-      toast(t("common.saved"));
-      show("channels");
-    } catch (failure) {
-      showFieldError(error, channelFieldError(failure, inputs, "channel.error", "phone_number"));
-    }
+    if (channel) return api("PATCH", `/api/voice/channels/${channel.sid}`, body);
+    Object.assign(body, {
+      kind: "twilio",
+      phone_number: inputs.phone_number.value.trim(),
+      account_sid: inputs.account_sid.value.trim(),
+      auth_token: inputs.auth_token.value,
+    });
+    return api("POST", "/api/voice/channels", body);
   });
   return card(channel ? t("channel.edit", { name: channel.name }) : t("channel.new"), form);
 }
@@ -758,11 +763,7 @@ function whatsappForm(number, workflows) {
     error,
     h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, number ? t("common.save") : t("whatsapp.create"))),
   );
-  for (const input of Object.values(inputs)) input.setAttribute("aria-describedby", error.id);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    for (const input of Object.values(inputs)) input.removeAttribute("aria-invalid");
+  onChannelSubmit(form, inputs, error, "whatsapp.error", "phone_number_id", () => {
     const body = {
       name: inputs.name.value.trim(),
       display_phone_number: inputs.display_phone_number.value.trim(),
@@ -770,19 +771,10 @@ function whatsappForm(number, workflows) {
       enabled: enabled.checked,
     };
     if (inputs.access_token.value) body.access_token = inputs.access_token.value;
-    try {
-      if (number) {
-        await api("PATCH", `/api/whatsapp/numbers/${number.sid}`, body);
-      } else {
-        body.phone_number_id = inputs.phone_number_id.value.trim();
-        body.access_token = inputs.access_token.value;
-        await api("POST", "/api/whatsapp/numbers", body);
-      }
-      toast(t("common.saved"));
-      show("channels");
-    } catch (failure) {
-      showFieldError(error, channelFieldError(failure, inputs, "whatsapp.error", "phone_number_id"));
-    }
+    if (number) return api("PATCH", `/api/whatsapp/numbers/${number.sid}`, body);
+    body.phone_number_id = inputs.phone_number_id.value.trim();
+    body.access_token = inputs.access_token.value;
+    return api("POST", "/api/whatsapp/numbers", body);
   });
   return card(number ? t("whatsapp.edit", { name: number.name }) : t("whatsapp.new"), form);
 }
