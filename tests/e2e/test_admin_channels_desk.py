@@ -6,10 +6,16 @@ the page."""
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atende.messaging.models import WhatsAppNumber
 from atende.messaging.repository import MessagingRepository
+from atende.voice.models import VoiceChannel
 from atende.voice.repository import VoiceRepository
 from tests.e2e.conftest import Desk, needs_chromium, new_context, screenshot, sign_in
 from tests.messaging import meta_payloads as meta
@@ -23,36 +29,40 @@ NEW_KEY_SECRET = "segredo-novo-da-chave-de-api"
 WHATSAPP_TOKEN = "EAAG-token-do-numero-de-vendas-5d2e"
 WHATSAPP_NEW_TOKEN = "EAAG-token-trocado-do-numero-8b41"
 SALES_ID = "220011223344556"
+Row = TypeVar("Row")
 
 
-def stored_token(desk: Desk, number: str) -> str:
-    async def read() -> str:
+def stored(desk: Desk, find: Callable[[AsyncSession], Awaitable[Row | None]]) -> Row:
+    """The row as the database holds it (secrets the page must not show), read on the server's
+    loop."""
+
+    async def read() -> Row:
         async with desk.server.app.state.runtime.sessions() as session:
-            channel = await VoiceRepository(session).channel_by_number(number)
-            assert channel is not None
-            return channel.auth_token
+            row = await find(session)
+            assert row is not None
+            return row
 
     return desk.server.call(read())
 
 
-def stored_key_secret(desk: Desk, number: str) -> str | None:
-    async def read() -> str | None:
-        async with desk.server.app.state.runtime.sessions() as session:
-            channel = await VoiceRepository(session).channel_by_number(number)
-            assert channel is not None
-            return channel.api_key_secret
-
-    return desk.server.call(read())
+def stored_channel(desk: Desk, number: str) -> VoiceChannel:
+    return stored(desk, lambda session: VoiceRepository(session).channel_by_number(number))
 
 
-def stored_whatsapp_token(desk: Desk, phone_number_id: str) -> str:
-    async def read() -> str:
-        async with desk.server.app.state.runtime.sessions() as session:
-            number = await MessagingRepository(session).whatsapp_number_by_id(phone_number_id)
-            assert number is not None
-            return number.access_token
+def stored_whatsapp_number(desk: Desk, phone_number_id: str) -> WhatsAppNumber:
+    return stored(
+        desk, lambda session: MessagingRepository(session).whatsapp_number_by_id(phone_number_id)
+    )
 
-    return desk.server.call(read())
+
+def refused_beside(page: Page, form_prefix: str, label: str, why: str) -> Locator:
+    """A refused form says why beside itself, naming the field, which it marks invalid and
+    focuses for the correction; returns that field."""
+    expect(page.locator(f"#{form_prefix}-error")).to_contain_text(f"{label}: {why}")
+    field = page.locator(f"#{form_prefix}-form").get_by_label(label)
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_be_focused()
+    return field
 
 
 def no_secret_in(page: Page) -> None:
@@ -82,12 +92,10 @@ def test_an_administrator_adds_and_edits_a_voice_channel(desk: Desk, browser: Br
     form.get_by_label("Segredo da chave de API").fill(KEY_SECRET)
     form.get_by_label("SID do TwiML App").fill("AP" + "d" * 32)
     form.get_by_role("button", name="Adicionar canal").click()
-    error = page.locator("#voice-new-error")
-    expect(error).to_contain_text("Número da empresa: use um número válido no formato E.164")
-    expect(error).to_contain_text("'11 3003-0000'")
-    number = form.get_by_label("Número da empresa")
-    expect(number).to_have_attribute("aria-invalid", "true")
-    expect(number).to_be_focused()
+    number = refused_beside(
+        page, "voice-new", "Número da empresa", "use um número válido no formato E.164"
+    )
+    expect(page.locator("#voice-new-error")).to_contain_text("'11 3003-0000'")
     screenshot(page, "admin-channels-error")
 
     number.fill("+551130030000")
@@ -97,7 +105,7 @@ def test_an_administrator_adds_and_edits_a_voice_channel(desk: Desk, browser: Br
     expect(row).to_contain_text("Atendimento")
     expect(row.get_by_role("cell", name="pt-BR", exact=True)).to_be_visible()
     expect(row.get_by_role("cell", name="Sim", exact=True)).to_be_visible()
-    assert stored_token(desk, "+551130030000") == TOKEN
+    assert stored_channel(desk, "+551130030000").auth_token == TOKEN
     no_secret_in(page)
     screenshot(page, "admin-channels")
 
@@ -131,16 +139,16 @@ def test_an_administrator_adds_and_edits_a_voice_channel(desk: Desk, browser: Br
     expect(row).to_contain_text("+551130030000")
     expect(row.get_by_role("cell", name="en", exact=True)).to_be_visible()
     expect(row.get_by_role("cell", name="Não", exact=True)).to_be_visible()
-    assert stored_token(desk, "+551130030000") == NEW_TOKEN
-    assert stored_key_secret(desk, "+551130030000") == NEW_KEY_SECRET
+    assert stored_channel(desk, "+551130030000").auth_token == NEW_TOKEN
+    assert stored_channel(desk, "+551130030000").api_key_secret == NEW_KEY_SECRET
     no_secret_in(page)
 
     # Saving again without a token or a key secret keeps the ones stored.
     page.get_by_role("button", name="Editar o canal Vendas Auto SP").click()
     page.locator("#voice-edit-form").get_by_role("button", name="Salvar").click()
     expect(page.locator("#voice-new-form")).to_be_visible()
-    assert stored_token(desk, "+551130030000") == NEW_TOKEN
-    assert stored_key_secret(desk, "+551130030000") == NEW_KEY_SECRET
+    assert stored_channel(desk, "+551130030000").auth_token == NEW_TOKEN
+    assert stored_channel(desk, "+551130030000").api_key_secret == NEW_KEY_SECRET
     no_secret_in(page)
 
     # In English, a short Account SID is named by its English label.
@@ -176,11 +184,9 @@ def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token
     form.get_by_label("Token de acesso").fill(WHATSAPP_TOKEN)
     form.get_by_label("Fluxo de roteamento").select_option(label="Atendimento")
     form.get_by_role("button", name="Cadastrar número").click()
-    error = page.locator("#whatsapp-new-error")
-    expect(error).to_contain_text("Número de WhatsApp: use um número válido no formato E.164")
-    number = form.get_by_label("Número de WhatsApp")
-    expect(number).to_have_attribute("aria-invalid", "true")
-    expect(number).to_be_focused()
+    number = refused_beside(
+        page, "whatsapp-new", "Número de WhatsApp", "use um número válido no formato E.164"
+    )
     screenshot(page, "admin-whatsapp-error")
 
     number.fill("+55 11 3004-0001")
@@ -191,7 +197,7 @@ def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token
     expect(row).to_contain_text("Atendimento")
     expect(row).to_contain_text("termina em 5d2e")
     expect(row.get_by_role("cell", name="Ativo", exact=True)).to_be_visible()
-    assert stored_whatsapp_token(desk, SALES_ID) == WHATSAPP_TOKEN
+    assert stored_whatsapp_number(desk, SALES_ID).access_token == WHATSAPP_TOKEN
     no_secret_in(page)
     screenshot(page, "admin-whatsapp-numbers")
 
@@ -228,7 +234,7 @@ def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token
     row = page.locator("tr", has_text="Vendas WhatsApp")
     expect(row.get_by_role("cell", name="Inativo", exact=True)).to_be_visible()
     expect(row).to_contain_text("termina em 8b41")
-    assert stored_whatsapp_token(desk, SALES_ID) == WHATSAPP_NEW_TOKEN
+    assert stored_whatsapp_number(desk, SALES_ID).access_token == WHATSAPP_NEW_TOKEN
     no_secret_in(page)
 
     # In English, the same list and form.
