@@ -74,6 +74,7 @@ class EventBus:
         self._subscriptions: set[Subscription] = set()
         self._sinks: dict[tuple[str, str], set[Sink]] = {}
         self._redis = redis
+        self._channel = redis_channel(redis)
 
     def subscribe(self, predicate: Predicate) -> Subscription:
         subscription = Subscription(self, predicate)
@@ -111,7 +112,7 @@ class EventBus:
             self.deliver_local(events)
             return
         payload = json.dumps(list(events), default=str)
-        task = asyncio.get_running_loop().create_task(self._redis.publish(REDIS_CHANNEL, payload))
+        task = asyncio.get_running_loop().create_task(self._redis.publish(self._channel, payload))
         task.add_done_callback(_log_failure)
 
     def deliver_local(self, events: Sequence[StreamEvent]) -> None:
@@ -139,14 +140,22 @@ class EventBus:
         """Background job: hear every node's events and deliver them to local subscribers."""
         assert self._redis is not None
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(REDIS_CHANNEL)
+        await pubsub.subscribe(self._channel)
         try:
             async for message in pubsub.listen():
                 if message.get("type") == "message":
                     self.deliver_local(json.loads(message["data"]))
         finally:
-            await pubsub.unsubscribe(REDIS_CHANNEL)
+            await pubsub.unsubscribe(self._channel)
             await pubsub.aclose()
+
+
+def redis_channel(redis: Any | None) -> str:
+    """The channel of the Redis database in the URL: Redis's publish/subscribe ignores the
+    database number, so without it two installations given their own databases of one Redis
+    (staging and production, say) would each push the other's events to their agents."""
+    database = 0 if redis is None else redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"{REDIS_CHANNEL}:{database}"
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
