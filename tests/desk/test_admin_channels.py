@@ -4,17 +4,14 @@ secrets go in but never come back out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
 
 from atende.voice.repository import VoiceRepository
-from tests.desk.conftest import Browser
+from tests.desk.admin_only import OpenBrowser, assert_others_may_not_add_edit_or_list
 from tests.desk.contact_center import ContactCenter
 
-OpenBrowser = Callable[..., AbstractAsyncContextManager[Browser]]
 TOKEN = "token-secreto-da-twilio"
 SECRET = "segredo-da-chave-de-api"
 
@@ -49,14 +46,9 @@ async def test_only_administrators_add_or_edit_voice_channels(
         created = await admin.post("/api/voice/channels", json=new_channel(center))
         assert created.status_code == 201, created.text
         sid = created.json()["sid"]
-    for user, page in (("ana", "/agent"), ("supervisora", "/supervisor")):
-        async with browser(user, page) as other:
-            added = await other.post(
-                "/api/voice/channels", json=new_channel(center, phone_number="+551140050000")
-            )
-            edited = await other.patch(f"/api/voice/channels/{sid}", json={"name": "Meu canal"})
-            listed = await other.get("/api/voice/channels")
-            assert (added.status_code, edited.status_code, listed.status_code) == (403, 403, 403)
+    await assert_others_may_not_add_edit_or_list(
+        browser, "/api/voice/channels", new_channel(center, phone_number="+551140050000"), sid
+    )
 
 
 async def test_the_token_and_key_secret_go_in_but_never_come_back(

@@ -5,17 +5,14 @@ in but only its last four characters come back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
 
 from atende.messaging.repository import MessagingRepository
-from tests.desk.conftest import Browser
+from tests.desk.admin_only import OpenBrowser, assert_others_may_not_add_edit_or_list
 from tests.desk.contact_center import ContactCenter
 
-OpenBrowser = Callable[..., AbstractAsyncContextManager[Browser]]
 TOKEN = "EAAG-token-de-sistema-vendas-9f3a"
 NEW_TOKEN = "EAAG-token-novo-de-sistema-77c1"
 NUMBERS = "/api/whatsapp/numbers"
@@ -50,12 +47,9 @@ async def test_only_administrators_add_list_or_edit_whatsapp_numbers(
         forged = await admin.patch(f"{NUMBERS}/{sid}", json={"name": "Sem CSRF"})
         assert forged.status_code == 403
         assert "CSRF" in forged.json()["detail"]
-    for user, page in (("ana", "/agent"), ("supervisora", "/supervisor")):
-        async with browser(user, page) as other:
-            added = await other.post(NUMBERS, json=new_number(center, phone_number_id="20001"))
-            edited = await other.patch(f"{NUMBERS}/{sid}", json={"name": "Meu número"})
-            listed = await other.get(NUMBERS)
-            assert (added.status_code, edited.status_code, listed.status_code) == (403, 403, 403)
+    await assert_others_may_not_add_edit_or_list(
+        browser, NUMBERS, new_number(center, phone_number_id="20001"), sid
+    )
     async with browser("admin", "/admin") as admin:
         listed = await admin.get(NUMBERS)
         assert [number["name"] for number in listed.json()] == ["Vendas WhatsApp"]
