@@ -15,9 +15,10 @@ from sqlalchemy.exc import OperationalError
 
 from atende.channels.connector import SignatureError
 from atende.conversations.items import RawItem
-from atende.deps import RuntimeDep
+from atende.deps import RuntimeDep, runtime_of
 from atende.errors import Problem
 from atende.messaging.hub import MessagingHub
+from atende.plain_routes import plain_post
 from atende.runtime import Runtime
 
 
@@ -55,15 +56,17 @@ async def whatsapp_verification(
     return PlainTextResponse(answer)
 
 
-@router.post("/whatsapp")
-async def whatsapp_events(request: Request, runtime: RuntimeDep) -> Response:
+@plain_post(router, "/webhooks/whatsapp")
+async def whatsapp_events(request: Request) -> Response:
+    runtime = runtime_of(request)
     hub = hub_of(runtime)
     return await _receive(request, runtime, hub, hub.meta)
 
 
-@router.post("/twilio/messaging")
-async def twilio_messaging(request: Request, runtime: RuntimeDep) -> Response:
+@plain_post(router, "/webhooks/twilio/messaging")
+async def twilio_messaging(request: Request) -> Response:
     """Inbound SMS/WhatsApp and status callbacks; Twilio wants TwiML or an empty answer."""
+    runtime = runtime_of(request)
     hub = hub_of(runtime)
     await _receive(request, runtime, hub, hub.twilio)
     return Response("<Response/>", media_type="application/xml")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atende.channels.connector import SignatureError
 from atende.channels.twilio_voice import TwilioVoiceConnector, form_params, webhook_key
 from atende.flows.runner import LookupAnswers
+from atende.plain_routes import Endpoint, plain_post
 from atende.runtime import Runtime
 from atende.voice.batch import batcher
 from atende.voice.controls import CallService
@@ -36,18 +37,9 @@ Ahead = Callable[[Runtime, VoiceChannel, dict[str, str]], Awaitable[LookupAnswer
 `q.`): the flow's lookups, so that no transaction waits on a CRM."""
 
 
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
 def _post(path: str) -> Callable[[Endpoint], Endpoint]:
-    """A plain Starlette route: these endpoints take the request and nothing else, so FastAPI's
-    per-request dependency solving and response handling are skipped (Twilio waits on them)."""
-
-    def register(endpoint: Endpoint) -> Endpoint:
-        router.add_route(PREFIX + path, endpoint, methods=["POST"], include_in_schema=False)
-        return endpoint
-
-    return register
+    """A plain Starlette route (see `atende.plain_routes`: Twilio waits on these)."""
+    return plain_post(router, PREFIX + path)
 
 
 def _public_url(runtime: Runtime, request: Request) -> str:
