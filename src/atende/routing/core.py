@@ -170,7 +170,11 @@ class EngineCore:
     # -- events (positional arguments: these run several times per assignment)
 
     @staticmethod
-    def _task_event(event_type: str, task: Task, now: float) -> RoutingEvent:
+    def _task_event(
+        event_type: str, task: Task, now: float, worker_sid: str | None = None
+    ) -> RoutingEvent:
+        """`worker_sid`: the worker holding the task, when the event is news to them (an update
+        of a task they hold reaches their desk's stream, which follows events naming them)."""
         return RoutingEvent(
             event_type,
             now,
@@ -185,7 +189,14 @@ class EngineCore:
             task.task_channel_sid,
             task.queue_sid,
             task.workflow_sid,
+            worker_sid,
         )
+
+    @staticmethod
+    def _holder(slot: TaskSlot) -> str | None:
+        """The worker a task is with: its only live reservation's (none while it waits, nor
+        while several workers are offered it at once)."""
+        return slot.reservations[0].worker_sid if len(slot.reservations) == 1 else None
 
     @staticmethod
     def _reservation_event(

@@ -689,7 +689,7 @@ class RoutingEngine(Persistence):
             task.virtual_start_time = virtual_start_time
         task.updated_at = now
         self._changed_tasks.add(task.sid)
-        events.append(self._task_event(EventType.TASK_UPDATED, task, now))
+        events.append(self._task_event(EventType.TASK_UPDATED, task, now, self._holder(slot)))
         if slot.queued is not None:
             self._dequeue(slot)
             self._enqueue(slot)
