@@ -50,6 +50,16 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def merged(results: list[dict[str, Any]], *, partial: bool) -> list[dict[str, Any]]:
+    """What latest.json should hold: a run of some benchmarks replaces their rows and keeps the
+    others' from earlier runs, so the file always has a figure for every goal."""
+    if not partial or not RESULTS.exists():
+        return results
+    fresh = {entry["name"] for entry in results}
+    kept = [entry for entry in json.loads(RESULTS.read_text()) if entry["name"] not in fresh]
+    return kept + results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("only", nargs="*", help="benchmark file stems to run (default: all)")
@@ -82,7 +92,7 @@ def main() -> int:
         table.add_row(*(_fmt(entry[field]) for field in FIELDS[:-1]), mark)
     console.print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    RESULTS.write_text(json.dumps(merged(results, partial=bool(args.only)), indent=2) + "\n")
     console.print(f"written {RESULTS.relative_to(HERE.parent)}")
     return 1 if failures else 0
 
