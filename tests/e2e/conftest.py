@@ -3,6 +3,7 @@ center seeded, and Debian's Chromium driven by Playwright. Screenshots go to tes
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
 from tests.conftest import LiveServer
 from tests.desk.contact_center import PASSWORD, ContactCenter, seed
@@ -24,6 +25,10 @@ __all__ = ["graph", "messaging_server", "twilio_api"]
 T = TypeVar("T")
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+# The Twilio Voice SDK would dial Twilio's servers from the test browser (refused here: error
+# 31005 on every agent page with a voice channel); every page gets the recording double instead.
+SDK_DOUBLE = Path(__file__).with_name("twilio_voice_double.js")
+TWILIO_SDK = re.compile(r"/desk/static/vendor/twilio-voice\.min\.js(\?.*)?$")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -90,14 +95,22 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def new_context(browser: Browser, language: str = "pt-BR") -> BrowserContext:
+def new_context(
+    browser: Browser, language: str = "pt-BR", *, real_twilio_sdk: bool = False
+) -> BrowserContext:
     context = browser.new_context(
         locale=language,
         timezone_id="America/Sao_Paulo",
         viewport={"width": 1440, "height": 900},
     )
     context.set_default_timeout(10_000)
+    if not real_twilio_sdk:
+        context.route(TWILIO_SDK, _serve_sdk_double)
     return context
+
+
+def _serve_sdk_double(route: Route) -> None:
+    route.fulfill(path=SDK_DOUBLE, content_type="text/javascript; charset=utf-8")
 
 
 def sign_in(page: Page, desk: Desk, user: str, shot: str | None = None) -> None:

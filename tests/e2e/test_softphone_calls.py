@@ -10,13 +10,11 @@ buttons reach the SDK (answer, mute, hang up) and our API (hold, transfer)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from atende.desk.static_files import vendor_path
@@ -37,8 +35,6 @@ pytestmark = [
         reason="the desk offers the softphone only once npm has installed the Twilio Voice SDK",
     ),
 ]
-
-SDK_DOUBLE = Path(__file__).with_name("twilio_voice_double.js")
 
 
 @pytest.fixture
@@ -112,10 +108,6 @@ def _agent_desktop_with_softphone(desk: Desk, browser: Browser, twilio: FakeTwil
     context = new_context(browser)
     page = context.new_page()
 
-    def serve_double(route: Route) -> None:
-        route.fulfill(path=SDK_DOUBLE, content_type="text/javascript; charset=utf-8")
-
-    page.route(re.compile(r"/desk/static/vendor/twilio-voice\.min\.js(\?.*)?$"), serve_double)
     sign_in(page, desk, "ana")
     expect(page).to_have_url(f"{desk.url}/agent")
     desk.server.call(set_activity(desk.server.app, desk.center, "ana", "Disponível"))

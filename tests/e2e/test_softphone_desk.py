@@ -29,7 +29,7 @@ def test_the_agent_desktop_registers_a_softphone_and_shows_its_real_state(
 ) -> None:
     runtime = desk.server.app.state.runtime
     channel_sid = desk.server.call(add_voice_channel(runtime, desk.center))
-    context = new_context(browser)
+    context = new_context(browser, real_twilio_sdk=True)
     page = context.new_page()
     requests: list[Request] = []
     page.on("requestfinished", lambda request: requests.append(request))
