@@ -62,6 +62,11 @@ class Lookahead:
         """The conversation now open at `address` (and its contact, if loaded)."""
         self.addresses.add(address)
         self.conversations[address] = conversation
-        if contact is not None and contact.phone:
+        if contact is not None:
+            self.remember_contact(contact)
+
+    def remember_contact(self, contact: Contact) -> None:
+        """A contact found or created since the read (a later item with its phone finds it)."""
+        if contact.phone:
             self.phones.add(contact.phone)
             self.contacts[contact.phone] = contact

@@ -74,10 +74,14 @@ class ConversationService:
         whatsapp_user_id: str | None = None,
         visitor: str | None = None,
         name: str = "",
+        lookahead: Lookahead | None = None,
     ) -> Contact:
         """Find the contact by any identity it shows and learn the ones it did not have yet
-        (a withheld phone shared later joins the same contact)."""
-        contact, _created = await self._contact(phone, whatsapp_user_id, visitor, name)
+        (a withheld phone shared later joins the same contact). `lookahead`: the contacts a
+        batch read beforehand for all its items, kept up to date."""
+        contact, _created = await self._contact(phone, whatsapp_user_id, visitor, name, lookahead)
+        if lookahead is not None:
+            lookahead.remember_contact(contact)
         return contact
 
     async def _contact(

@@ -41,12 +41,44 @@ from atende.runtime import Runtime
 from atende.taskrouter.event_records import Actor
 from atende.taskrouter.service import TaskRouterService
 from atende.voice.controls import CallService
+from atende.voice.models import Call
 from atende.voice.repository import VoiceRepository
 
 HELD = frozenset({ReservationStatus.ACCEPTED, ReservationStatus.WRAPPING})
 LIVE_TASK = frozenset({TaskStatus.ASSIGNED, TaskStatus.WRAPPING})
 HISTORY_LIMIT = 10
 TWILIO_SDK = "twilio-voice.min.js"
+
+
+def call_entry(call: Call) -> HistoryEntry:
+    """A call in the customer's history: how it went and how long the customer talked to us."""
+    talked = (
+        int((call.ended_at - call.connected_at).total_seconds())
+        if call.ended_at and call.connected_at
+        else None
+    )
+    return HistoryEntry(
+        call_sid=call.sid,
+        channel="voice",
+        protocol=call.protocol,
+        opened_at=call.created_at,
+        closed_at=call.ended_at,
+        disposition=call.disposition,
+        direction=call.direction,
+        duration_seconds=talked,
+        outcome=call_outcome(call),
+    )
+
+
+def call_outcome(call: Call) -> str:
+    """What the agent needs to know of an earlier call: did anybody talk to the customer."""
+    if call.abandoned:
+        return "abandoned"
+    if call.connected_at is not None:
+        return "answered"
+    if call.callback_requested:
+        return "callback"
+    return "unanswered" if call.stage == "ended" else "in_progress"
 
 
 @asynccontextmanager
@@ -139,7 +171,9 @@ class AgentDesk:
             },
             collected=collected(attributes),
             crm=crm if isinstance(crm, dict) else None,
-            history=await self._history(repository, contact_sid, conversation),
+            history=await self._history(
+                repository, contact_sid, conversation, attributes.get("voice_call_sid")
+            ),
         )
 
     async def _history(
@@ -147,7 +181,9 @@ class AgentDesk:
         repository: ConversationRepository,
         contact_sid: Any,
         current: Conversation | None,
+        current_call: Any,
     ) -> list[HistoryEntry]:
+        """The contact's other conversations and calls, newest first."""
         if not isinstance(contact_sid, str):
             return []
         entries: dict[str, HistoryEntry] = {}
@@ -168,6 +204,9 @@ class AgentDesk:
                 )
             elif summary and entry.summary is None:
                 entry.summary = summary
+        # One more than shown: the call the agent is on is among them and left out.
+        calls = await VoiceRepository(self.session).calls_of(contact_sid, HISTORY_LIMIT + 1)
+        entries.update((call.sid, call_entry(call)) for call in calls if call.sid != current_call)
         newest = sorted(entries.values(), key=lambda e: e.opened_at, reverse=True)
         return newest[:HISTORY_LIMIT]
 

@@ -174,13 +174,20 @@ class Completion(BaseModel):
 
 
 class HistoryEntry(BaseModel):
-    conversation_sid: str
+    """A conversation (`conversation_sid`, `summary`) or a call (`call_sid`, `direction`,
+    `duration_seconds` talking to an agent, `outcome`), `channel` "voice"."""
+
+    conversation_sid: str | None = None
+    call_sid: str | None = None
     channel: str
     protocol: str | None
     opened_at: datetime
     closed_at: datetime | None
     disposition: str | None
-    summary: str | None
+    summary: str | None = None
+    direction: str | None = None
+    duration_seconds: int | None = None
+    outcome: str | None = None
 
 
 class CustomerPanel(BaseModel):

@@ -6,12 +6,13 @@ PostgreSQL the workspace's routing lock serialises task creation anyway), so und
 webhook mostly waits for the ones ahead of it. Instead of each paying a transaction of its own
 (connection, BEGIN, the routing lock, COMMIT, the after-commit fan-out), the webhooks queued
 meanwhile run one after the other in a single transaction (their protocol numbers reserved
-together first, then the webhooks stored in one statement; their new calls, legs, replies,
-protocol rows and call events each written in one statement, and their tasks with what routing
-them changed likewise (`RoutingManager.defer_writes`), before a webhook that may read them and
-at the end), and each request answers once that transaction has committed: still durable
-before acknowledged. When one of them fails the transaction is rolled back and each is run
-again alone, so a bad webhook never takes the others down with it. No timer is involved: a
+together first, then the webhooks stored in one statement and their callers' contacts read in
+one query; their new calls, legs, replies, protocol rows and call events each written in one
+statement, and their tasks with what routing them changed likewise
+(`RoutingManager.defer_writes`), before a webhook that may read them and at the end), and each
+request answers once that transaction has committed: still durable before acknowledged. When
+one of them fails the transaction is rolled back and each is run again alone, so a bad webhook
+never takes the others down with it. No timer is involved: a
 lone webhook is written at once, after a few turns of the event loop for those already received.
 
 Locks, on PostgreSQL. A batch holds what its earlier webhooks took (calls' rows, a workspace's
@@ -39,7 +40,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.runtime import Runtime
-from atende.voice import protocols
+from atende.voice import contacts, protocols
 from atende.voice.events import defer_events, record_deferred
 from atende.voice.repository import (
     NO_WAITING,
@@ -170,6 +171,9 @@ class WebhookBatcher:
             if numbers:
                 await protocols.reserve(session, numbers)
             await store_ahead(session, [p.webhook for p in batch if p.webhook is not None])
+            await contacts.read_ahead(
+                session, [p.webhook for p in batch if p.new_call and p.webhook is not None]
+            )
             defer_events(session)
             hold_rows(session)
             routing: Routing = self.runtime.services["voice.routing"](session, self.runtime)

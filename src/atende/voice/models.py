@@ -67,6 +67,9 @@ class Call(Base):
     status: Mapped[str] = mapped_column(String(20), default="ringing")
     stage: Mapped[str] = mapped_column(String(20), default="ivr")
     protocol: Mapped[str | None] = mapped_column(String(20), default=None)
+    # The caller's contact (found by phone number when the call is handed to routing), which
+    # puts the call in the contact's history beside their chats.
+    contact_sid: Mapped[str | None] = mapped_column(SID, index=True, default=None)
     flow_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # Bumped with every TwiML reply that waits for the caller, so a replayed <Gather> action
     # is recognised as a duplicate.

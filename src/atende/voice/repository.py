@@ -274,6 +274,16 @@ class VoiceRepository:
             query = query.where(Call.stage == "ended")
         return (await self.session.execute(query)).scalars().all()
 
+    async def calls_of(self, contact_sid: str, limit: int) -> Sequence[Call]:
+        """A contact's calls, newest first: their part of the contact's history."""
+        query = (
+            select(Call)
+            .where(Call.contact_sid == contact_sid)
+            .order_by(Call.created_at.desc())
+            .limit(limit)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
     async def waiting_calls_to_act_on(self) -> list[tuple[str, str, str | None, str | None, str]]:
         """Calls still waiting whose stored routing state asks for action: (call, task,
         reservation, worker, what), `what` being canceled, accepted or pending (a reservation

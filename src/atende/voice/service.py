@@ -33,7 +33,7 @@ from atende.flows.model import Flow, HttpLookup
 from atende.flows.runner import FlowRunner, LookupAnswers
 from atende.runtime import Runtime
 from atende.sids import new_sid
-from atende.voice import protocols
+from atende.voice import contacts, protocols
 from atende.voice.context import VoiceContext
 from atende.voice.events import emit
 from atende.voice.models import Call, CallLeg, Recording, VoiceChannel
@@ -267,6 +267,7 @@ class VoiceService(VoiceContext):
             "customer_number": call.customer_number,
             "direction": call.direction,
             "protocol": call.protocol,
+            **({"contact_sid": call.contact_sid} if call.contact_sid else {}),
         }
 
     async def create_task(
@@ -281,6 +282,8 @@ class VoiceService(VoiceContext):
                 raise NoWorkflow(workflow_sid)
             call.workspace_sid = workflow.workspace_sid
         call.workflow_sid = workflow_sid
+        if call.contact_sid is None:
+            call.contact_sid = await contacts.contact_sid(self.session, call.customer_number)
         attributes = self._task_attributes(call, extra)
         task_sid = await self.routing.create_task(
             call.workspace_sid, workflow_sid, attributes, priority=priority

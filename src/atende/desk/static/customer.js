@@ -27,6 +27,15 @@ function section(title, ...children) {
   return h("section", { class: "panel-section" }, h("h3", {}, title), ...children);
 }
 
+// A call in the history: its direction, then how it went (and for how long, when answered).
+function callSummary(entry) {
+  const outcome = t(`customer.call_${entry.outcome}`);
+  const minutes = Math.floor((entry.duration_seconds ?? 0) / 60);
+  const seconds = String((entry.duration_seconds ?? 0) % 60).padStart(2, "0");
+  const talked = entry.duration_seconds == null ? "" : ` · ${minutes}:${seconds}`;
+  return `${t(`customer.call_${entry.direction}`)} · ${outcome}${talked}`;
+}
+
 function render(container, data) {
   const contact = data.contact || {};
   const collected = Object.entries(data.collected || {}).map(([key, value]) => [
@@ -61,6 +70,7 @@ function render(container, data) {
                 {},
                 h("div", {}, h("span", { class: `badge ${entry.channel}` }, t(`channel.${entry.channel}`)), " ", entry.disposition || ""),
                 h("div", { class: "when" }, `${formatDateTime(entry.opened_at)} · ${entry.protocol || ""}`),
+                entry.call_sid ? h("div", {}, callSummary(entry)) : null,
                 entry.summary ? h("div", {}, entry.summary) : null,
               ),
             ),
