@@ -1,6 +1,7 @@
 """`kill -9` of a real `atende serve` and a restart: every task, reservation and worker is as it
-was, a timer that fell due while the server was down fires at start-up, and one still ahead
-fires when it was meant to."""
+was, a timer that fell due while the server was down fires at start-up (reservation timeouts,
+workflow target timeouts, task TTL), one still ahead fires when it was meant to, and no event
+waiting in the outbox is lost."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.support.http_receiver import http_receiver
 from tests.taskrouter.conftest import Account, make_account
 
 ATENDE = Path(sys.executable).with_name("atende")
@@ -161,3 +163,84 @@ def test_kill_9_and_restart_keeps_state_and_fires_timers_on_time(
         statistics = _ok(http.get(f"{base}/CumulativeStatistics"))
         assert statistics["reservations_timed_out"] == 2
         assert statistics["reservations_accepted"] == 1
+
+
+def _waiting_tasks(http: httpx.Client, callback_url: str) -> dict[str, str]:
+    """Nobody to serve them: one task whose workflow moves it from queue A to B after
+    SHORT_TIMEOUT, one that lives SHORT_TIMEOUT (TTL). Every event goes to `callback_url`."""
+    data = {"FriendlyName": "Durable", "EventCallbackUrl": callback_url}
+    ws = _ok(http.post("/v1/Workspaces", data=data), 201)["sid"]
+    base = f"/v1/Workspaces/{ws}"
+    queues = {
+        name: _ok(
+            http.post(
+                f"{base}/TaskQueues",
+                data={"FriendlyName": name, "TargetWorkers": f"skills HAS '{name}'"},
+            ),
+            201,
+        )["sid"]
+        for name in ("A", "B")
+    }
+    routing = {
+        "task_routing": {
+            "filters": [
+                {
+                    "filter_friendly_name": "all",
+                    "expression": "1==1",
+                    "targets": [
+                        {"queue": queues["A"], "timeout": SHORT_TIMEOUT},
+                        {"queue": queues["B"]},
+                    ],
+                }
+            ]
+        }
+    }
+    workflow = _ok(
+        http.post(
+            f"{base}/Workflows",
+            data={"FriendlyName": "A then B", "Configuration": json.dumps(routing)},
+        ),
+        201,
+    )["sid"]
+    create = {"WorkflowSid": workflow, "Attributes": "{}"}
+    moving = _ok(http.post(f"{base}/Tasks", data=create), 201)["sid"]
+    expiring = _ok(http.post(f"{base}/Tasks", data={**create, "Timeout": str(SHORT_TIMEOUT)}), 201)[
+        "sid"
+    ]
+    assert _ok(http.get(f"{base}/Tasks/{moving}"))["task_queue_sid"] == queues["A"]
+    return {"base": base, "moving": moving, "expiring": expiring, "queue_b": queues["B"]}
+
+
+@pytest.mark.slow
+def test_kill_9_keeps_workflow_timeouts_task_ttl_and_the_outbox(
+    server: Server, database_url: str
+) -> None:
+    account = make_account(database_url)
+    server.start()
+    with http_receiver() as receiver:
+        receiver.default_status = 503  # the far end is down: every callback waits for a retry
+        with _client(server, account) as http:
+            ids = _waiting_tasks(http, receiver.url)
+            base = ids["base"]
+            recorded = {event["sid"] for event in _ok(http.get(f"{base}/Events"))["events"]}
+            receiver.wait_for(1)
+        server.kill()
+        tried = len(receiver.requests)
+        receiver.default_status = 200  # it is back while Atende is down
+        time.sleep(SHORT_TIMEOUT + 0.5)  # the target timeout and the TTL fall due meanwhile
+
+        server.start()
+        with _client(server, account) as http:
+            deadline = time.monotonic() + 10
+            while (
+                _ok(http.get(f"{base}/Tasks/{ids['moving']}"))["task_queue_sid"] != ids["queue_b"]
+            ):
+                assert time.monotonic() < deadline, "the workflow target never timed out"
+                time.sleep(0.1)
+            expired = _ok(http.get(f"{base}/Tasks/{ids['expiring']}"))
+            assert expired["assignment_status"] == "canceled"
+
+            deadline = time.monotonic() + 30
+            while not recorded <= {r.form.get("Sid") for r in receiver.requests[tried:]}:
+                assert time.monotonic() < deadline, "events waiting in the outbox were lost"
+                time.sleep(0.2)
