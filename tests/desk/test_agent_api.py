@@ -95,6 +95,28 @@ async def test_an_offer_is_accepted_wrapped_up_and_completed(
     assert (wrap_up.disposition_label, wrap_up.note) == ("Cotação enviada", "Enviada por e-mail")
 
 
+async def test_declining_an_offer_sets_the_agent_away_so_it_does_not_ring_again(
+    app: FastAPI, center: ContactCenter, browser: OpenBrowser
+) -> None:
+    async with browser("ana") as ana:
+        await go(ana, center, "Disponível")
+        task_sid = await create_task(app, center, QUOTE)
+        offer = (await state(ana))["work"][0]
+
+        declined = await ana.post(f"/api/desk/reservations/{offer['reservation_sid']}/reject")
+
+        assert declined.status_code == 204, declined.text
+        desk = await state(ana)
+        assert desk["work"] == [], "the declined task is not offered to her again"
+        assert not desk["worker"]["available"]
+    async with app.state.runtime.sessions() as session:
+        service = TaskRouterService(session, app.state.runtime)
+        settings = (await service.routing(center.workspace_sid)).engine.settings
+    assert settings.timeout_activity_sid is not None
+    assert desk["worker"]["activity_sid"] == settings.timeout_activity_sid
+    assert await task_status(app, center, task_sid) == "pending"
+
+
 async def test_an_agent_cannot_touch_another_agents_work(
     app: FastAPI, center: ContactCenter, browser: OpenBrowser
 ) -> None:

@@ -255,9 +255,13 @@ class AgentDesk:
             await self.taskrouter.accept_reservation(self.workspace_sid, reservation_sid)
 
     async def reject(self, reservation_sid: str) -> None:
+        """Declining moves the agent to the workspace's timeout activity, as letting the offer
+        ring out would: left available, the only agent who fits would be offered the same task
+        again at once, and "Recusar" would seem to do nothing. The status selector shows it."""
         await self._offer(reservation_sid)
+        away = (await self.engine()).settings.timeout_activity_sid
         async with as_problem():
-            await self.taskrouter.reject_reservation(self.workspace_sid, reservation_sid)
+            await self.taskrouter.reject_reservation(self.workspace_sid, reservation_sid, away)
 
     async def start_wrap_up(self, task_sid: str) -> None:
         reservation = await self.held(task_sid, frozenset({ReservationStatus.ACCEPTED}))
