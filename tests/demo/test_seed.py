@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -11,6 +13,7 @@ from atende.auth.models import User
 from atende.auth.service import AuthService
 from atende.demo import company
 from atende.demo.seed import seed
+from atende.demo.traffic import DemoTraffic
 from atende.taskrouter import models as tr
 from atende.taskrouter.service import TaskRouterService
 
@@ -77,3 +80,41 @@ async def test_a_returning_customer_goes_to_the_agent_who_served_them(
             await session.execute(select(tr.Reservation).where(tr.Reservation.task_sid == task.sid))
         ).scalar_one()
     assert reservation.worker_sid == joao
+
+
+async def test_the_demo_traffic_makes_the_statistics_move(app: FastAPI, tmp_path: Path) -> None:
+    runtime = app.state.runtime
+    setup = await seed(runtime, tmp_path / "demo.json")
+    traffic = DemoTraffic(runtime, setup, mean_interarrival=0.3, seed=7)
+    jobs = [asyncio.create_task(job()) for job in (traffic.agents, traffic.arrivals)]
+    # Simulated agents accept within 1.5-6 s of an offer.
+    deadline = asyncio.get_running_loop().time() + 20
+    accepted = 0
+    while accepted == 0:
+        assert asyncio.get_running_loop().time() < deadline, "no simulated agent took a task"
+        await asyncio.sleep(0.5)
+        async with runtime.sessions() as session:
+            accepted = (
+                await session.scalar(
+                    select(func.count())
+                    .select_from(tr.Reservation)
+                    .where(
+                        tr.Reservation.workspace_sid == setup.workspace_sid,
+                        tr.Reservation.reservation_status == "accepted",
+                    )
+                )
+                or 0
+            )
+    for job in jobs:
+        job.cancel()
+    await asyncio.gather(*jobs, return_exceptions=True)
+    await traffic.stop()
+
+    transport = httpx.ASGITransport(app=app)
+    auth = (setup.account_sid, setup.auth_token)
+    async with httpx.AsyncClient(transport=transport, base_url="http://demo", auth=auth) as http:
+        response = await http.get(f"/v1/Workspaces/{setup.workspace_sid}/CumulativeStatistics")
+    assert response.status_code == 200, response.text
+    statistics = response.json()
+    assert statistics["tasks_created"] > 0
+    assert statistics["reservations_accepted"] > 0
