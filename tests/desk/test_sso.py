@@ -7,7 +7,7 @@ import base64
 import hashlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -168,3 +168,19 @@ async def test_someone_without_an_atende_user_is_turned_away(
     refused = await _round_trip(client, provider)
     assert "error=unknown" in refused.headers["location"]
     assert SESSION_COOKIE not in refused.headers.get("set-cookie", "")
+
+
+async def test_a_user_from_another_domain_is_refused_even_when_known(
+    app: FastAPI, client: httpx.AsyncClient, provider: FakeProvider
+) -> None:
+    runtime = app.state.runtime
+    runtime.settings = replace(runtime.settings, allowed_email_domains=("corretora.com.br",))
+    await _add_agent(app, "ana@gmail.com")
+    provider.email = "ana@gmail.com"
+    refused = await _round_trip(client, provider)
+    assert refused.status_code == 303
+    assert "error=domain" in refused.headers["location"]
+    assert SESSION_COOKIE not in refused.headers.get("set-cookie", "")
+    page = await client.get(refused.headers["location"])
+    assert "não pertence a um domínio autorizado" in page.text
+    assert (await client.get("/agent")).status_code == 303
