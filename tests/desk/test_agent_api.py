@@ -191,3 +191,20 @@ async def test_the_customer_panel_shows_protocol_and_what_the_bot_collected(
     assert body["protocol"] == "20260105000042"
     assert body["contact"]["name"] == "Carlos Dias"
     assert body["collected"] == {"motivo": "cotacao_auto", "placa": "ABC1D23"}
+
+
+async def test_the_crm_answer_the_flow_stored_reaches_the_customer_panel(
+    app: FastAPI, center: ContactCenter, browser: OpenBrowser
+) -> None:
+    """The default flow's `http_lookup` node stores the CRM's JSON answer as `crm`."""
+    crm = {"cliente": "Carlos Dias", "apolices": ["AUTO-123"], "vip": True}
+    async with browser("ana") as ana:
+        await go(ana, center, "Disponível")
+        task_sid = await create_task(app, center, {**QUOTE, "crm": crm})
+        offer = (await state(ana))["work"][0]
+        await ana.post(f"/api/desk/reservations/{offer['reservation_sid']}/accept")
+        panel = await ana.get(f"/api/desk/tasks/{task_sid}/customer")
+    assert panel.status_code == 200, panel.text
+    body = panel.json()
+    assert body["crm"] == crm
+    assert "crm" not in body["collected"], "shown once, in its own section"
