@@ -140,7 +140,8 @@ async def test_a_waiting_task_is_moved_to_another_queue(
             center.workspace_sid, statuses=("pending",), window=_All()
         )
     assert len(pending) == 1
-    moved_to = json.loads(pending[0].attributes)["transfer_queue_sid"]
+    assert pending[0].task_queue_sid == center.queues["relacionamento"]
+    moved_to = json.loads(pending[0].attributes)["transfer_queue"]
     assert moved_to == center.queues["relacionamento"]
 
 

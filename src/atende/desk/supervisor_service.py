@@ -185,15 +185,16 @@ class SupervisorDesk:
         by: str,
     ) -> None:
         """Any other task: ended as moved and routed again, carrying where it should go in the
-        attributes TaskRouter workflows route transfers on."""
+        attributes chat and call transfers use (`target_worker`, `transfer_queue`), so the
+        workflow's transfer filters (`voice.routing.transfer_filters`) serve moves too."""
         task = engine.tasks[task_sid]
         attributes: dict[str, Any] = {**task.attributes, "transferred_by": by}
-        attributes.pop("known_worker_sid", None)
-        attributes.pop("transfer_queue_sid", None)
+        for stale in ("known_worker_sid", "target_worker", "transfer_queue"):
+            attributes.pop(stale, None)
         if worker_sid:
-            attributes["known_worker_sid"] = worker_sid
+            attributes["target_worker"] = worker_sid
         if queue_sid:
-            attributes["transfer_queue_sid"] = queue_sid
+            attributes["transfer_queue"] = queue_sid
         channel = engine.task_channels[task.task_channel_sid].unique_name
         async with as_problem():
             if task.assignment_status.value in WAITING:
