@@ -37,6 +37,12 @@ async def take(client: httpx.AsyncClient) -> dict[str, Any]:
     return offer
 
 
+async def move(supervisor: httpx.AsyncClient, task_sid: str, **target: str) -> None:
+    """The supervisor moves a task to `worker_sid` or `queue_sid`."""
+    moved = await supervisor.post(f"/api/desk/supervisor/tasks/{task_sid}/move", json=target)
+    assert moved.status_code == 204, moved.text
+
+
 async def test_a_task_an_agent_works_on_is_moved_to_another_agent(
     app: FastAPI, center: ContactCenter, browser: OpenBrowser
 ) -> None:
@@ -49,11 +55,7 @@ async def test_a_task_an_agent_works_on_is_moved_to_another_agent(
     ):
         held = await take(ana)
         await set_activity(app, center, "bruno", "Disponível")
-        moved = await sup.post(
-            f"/api/desk/supervisor/tasks/{held['task_sid']}/move",
-            json={"worker_sid": center.workers["bruno"]},
-        )
-        assert moved.status_code == 204, moved.text
+        await move(sup, held["task_sid"], worker_sid=center.workers["bruno"])
         assert await work(ana) == []
         [offer] = await work(bruno)
     assert offer["reservation_status"] == "pending"
@@ -72,11 +74,7 @@ async def test_a_task_an_agent_works_on_is_moved_to_another_queue(
     ):
         held = await take(ana)
         await set_activity(app, center, "elisa", "Disponível")
-        moved = await sup.post(
-            f"/api/desk/supervisor/tasks/{held['task_sid']}/move",
-            json={"queue_sid": center.queues["relacionamento"]},
-        )
-        assert moved.status_code == 204, moved.text
+        await move(sup, held["task_sid"], queue_sid=center.queues["relacionamento"])
         assert await work(ana) == [], "not back to Vendas Auto, where Ana is free"
         [offer] = await work(elisa)
     assert offer["queue_name"] == "Relacionamento" and offer["customer_name"] == "Carlos Dias"
@@ -104,11 +102,7 @@ async def test_a_live_whatsapp_chat_is_moved_to_another_queue(
         assert (chat.state, chat.worker_sid) == ("assigned", center.workers["elisa"])
         await set_activity(app, center, "ana", "Disponível")
 
-        moved = await sup.post(
-            f"/api/desk/supervisor/tasks/{held['task_sid']}/move",
-            json={"queue_sid": center.queues["auto"]},
-        )
-        assert moved.status_code == 204, moved.text
+        await move(sup, held["task_sid"], queue_sid=center.queues["auto"])
         assert await work(elisa) == []
         [offer] = await work(ana)
         assert offer["queue_name"] == "Vendas Auto" and offer["channel"] == "whatsapp"

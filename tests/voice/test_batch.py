@@ -26,6 +26,23 @@ from tests.voice.conftest import ContactCenter, queued_caller
 INBOUND = "http://testserver/webhooks/twilio/voice"
 
 
+async def arrive_together(
+    client: httpx.AsyncClient, auth_token: str, forms: list[dict[str, str]]
+) -> None:
+    """Twilio posts these calls at once; each is answered with its place in a conference."""
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/webhooks/twilio/voice",
+                data=form,
+                headers=signed_headers(auth_token, INBOUND, form),
+            )
+            for form in forms
+        )
+    )
+    assert all("<Conference" in answer.text for answer in answers)
+
+
 async def test_calls_arriving_together_each_get_one_call_and_one_task(
     center: ContactCenter, client: httpx.AsyncClient
 ) -> None:
@@ -92,17 +109,7 @@ async def test_calls_queued_together_each_get_their_own_routed_task(
         }
         for index in range(20)
     ]
-    answers = await asyncio.gather(
-        *(
-            client.post(
-                "/webhooks/twilio/voice",
-                data=form,
-                headers=signed_headers(center.twilio.auth_token, INBOUND, form),
-            )
-            for form in forms
-        )
-    )
-    assert all("<Conference" in answer.text for answer in answers)
+    await arrive_together(client, center.twilio.auth_token, forms)
     calls = await center.calls()
     async with center.runtime.sessions() as session:
         rows = await session.execute(select(Task.sid, Task.attributes, Task.assignment_status))

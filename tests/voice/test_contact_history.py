@@ -3,7 +3,6 @@ call's customer panel, and their later WhatsApp conversation lists the call."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -17,9 +16,9 @@ from atende.conversations.models import Conversation
 from atende.conversations.service import ConversationService
 from atende.taskrouter.service import TaskRouterService
 from atende.voice.channels import ChannelService
-from tests.voice.carrier import COMPANY_NUMBER, Carrier, signed_headers
+from tests.voice.carrier import COMPANY_NUMBER, Carrier
 from tests.voice.conftest import ContactCenter, queued_caller
-from tests.voice.test_batch import INBOUND, STRAIGHT_TO_QUEUE
+from tests.voice.test_batch import STRAIGHT_TO_QUEUE, arrive_together
 
 CALLER = "+5511987654321"
 
@@ -124,17 +123,7 @@ async def test_calls_arriving_together_from_one_number_share_its_contact(
         }
         for index, number in enumerate(numbers)
     ]
-    answers = await asyncio.gather(
-        *(
-            client.post(
-                "/webhooks/twilio/voice",
-                data=form,
-                headers=signed_headers(center.twilio.auth_token, INBOUND, form),
-            )
-            for form in forms
-        )
-    )
-    assert all("<Conference" in answer.text for answer in answers)
+    await arrive_together(client, center.twilio.auth_token, forms)
     assert "webhooks failed" not in caplog.text  # no batch had to be written again
     by_number: dict[str, set[str | None]] = {}
     for call in await center.calls():
