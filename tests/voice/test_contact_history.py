@@ -133,3 +133,15 @@ async def test_calls_arriving_together_from_one_number_share_its_contact(
     assert by_number[CALLER] == {chat.contact_sid}
     assert all(len(sids) == 1 and None not in sids for sids in by_number.values())
     assert len(set().union(*by_number.values())) == 3
+
+
+async def test_a_caller_who_hangs_up_in_the_menu_is_linked_to_their_contact(
+    center: ContactCenter, carrier: Carrier, client: httpx.AsyncClient
+) -> None:
+    """The call is linked to its caller's contact as it arrives, not only once queued."""
+    chat = await write_on_whatsapp(center, "Vou ligar")
+    caller = await carrier.dial_in(from_=CALLER)
+    await caller.hang_up()
+    call = await center.call()
+    assert call.stage != "queued" and call.task_sid is None
+    assert call.contact_sid == chat.contact_sid

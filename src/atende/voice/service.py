@@ -168,6 +168,8 @@ class VoiceService(VoiceContext):
             updated_at=now,
         )
         call.protocol = await protocols.issue(self.session, call.sid, now)
+        # The caller's contact from the start: a call that ends in the menu is in their history.
+        call.contact_sid = await contacts.contact_sid(self.session, call.customer_number)
         customer = CallLeg(
             call_sid=carrier_sid,
             voice_call_sid=call.sid,
