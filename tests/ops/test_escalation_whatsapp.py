@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -79,8 +80,8 @@ async def open_and_escalate(http: httpx.AsyncClient, supervisor: dict[str, str])
 
 
 async def deliver(app: FastAPI, connector: WhatsAppCloudConnector) -> int:
-    async with httpx.AsyncClient() as client:
-        delivery = NotificationDelivery(ops_context(app), client, connector)
+    async with httpx.AsyncClient() as client, aiohttp.ClientSession() as session:
+        delivery = NotificationDelivery(ops_context(app), client, connector, session)
         return await delivery.deliver_due(app.state.runtime.sessions)
 
 

@@ -6,6 +6,7 @@ framework and of the database."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
+import aiohttp
 
 from atende.channels.connector import SignatureError, verify_twilio_signature
 from atende.channels.twilio_messaging_errors import describe
@@ -34,6 +35,9 @@ INBOUND_STATUSES = frozenset({"received", "receiving"})
 # Twilio's own statuses in the order Atende keeps (see conversations.status).
 STATUS_NAMES = {"canceled": "failed", "scheduled": "queued"}
 RETRYABLE_CODES = frozenset({"20429", "63018", "20500", "20503"})
+# What a request to Twilio can fail with before any answer: refused or dropped connections,
+# timeouts (aiohttp raises the builtin TimeoutError for some of them).
+NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError)
 MB = 1024 * 1024
 # Twilio's own error codes for the same refusals, so the agent reads the same words either way.
 TOO_MANY_MEDIA = "21623"
@@ -175,43 +179,53 @@ class TwilioMessagingConnector:
 
     # --- Messages API ---------------------------------------------------------------------
 
-    def _auth(self) -> httpx.BasicAuth:
-        return httpx.BasicAuth(self.account_sid or "", self.auth_token or "")
+    def _auth(self) -> dict[str, str]:
+        """HTTP Basic with the account's SID and token, as a header (aiohttp 3.14 deprecates
+        its own `auth` parameter and BasicAuth)."""
+        pair = f"{self.account_sid or ''}:{self.auth_token or ''}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
 
     async def send(
         self,
-        client: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         form: Mapping[str, str | list[str]],
     ) -> str:
         """Create a Message; returns its SID (SM…/MM…) or raises ProviderError."""
         url = f"{self.api_base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         try:
-            response = await client.post(url, data=dict(form), auth=self._auth())
-        except httpx.HTTPError as exc:
+            async with http.post(
+                url, data=_pairs(form), headers=self._auth(), allow_redirects=False
+            ) as response:
+                status, body = response.status, await response.read()
+        except NETWORK_ERRORS as exc:
             raise ProviderError(
                 "network", f"Sem resposta da Twilio ({exc.__class__.__name__}).", retryable=True
             ) from exc
         try:
-            document = response.json()
-        except ValueError:
+            document = json.loads(body)
+        except ValueError:  # not JSON, or not text
             document = {}
-        if response.is_success and isinstance(document.get("sid"), str):
+        if not isinstance(document, dict):
+            document = {}
+        if 200 <= status < 300 and isinstance(document.get("sid"), str):
             return str(document["sid"])
-        code = str(document.get("code") or response.status_code)
-        retryable = code in RETRYABLE_CODES or response.status_code in (429, 500, 502, 503)
+        code = str(document.get("code") or status)
+        retryable = code in RETRYABLE_CODES or status in (429, 500, 502, 503)
         message = describe(code, str(document.get("message") or ""))
         raise ProviderError(code, message, retryable=retryable)
 
-    async def fetch_media(self, client: httpx.AsyncClient, url: str) -> FetchedMedia:
+    async def fetch_media(self, http: aiohttp.ClientSession, url: str) -> FetchedMedia:
+        """Twilio answers a media URL with a redirect to its storage; aiohttp follows it and
+        leaves the credentials behind when the redirect goes to another origin."""
         try:
-            response = await client.get(url, auth=self._auth(), follow_redirects=True)
-        except httpx.HTTPError as exc:
+            async with http.get(url, headers=self._auth()) as response:
+                status, content = response.status, await response.read()
+                mime = response.headers.get("Content-Type", "application/octet-stream")
+        except NETWORK_ERRORS as exc:
             raise ProviderError("network", str(exc), retryable=True) from exc
-        if not response.is_success:
-            retryable = response.status_code >= 500 or response.status_code == 429
-            raise ProviderError(str(response.status_code), "download failed", retryable=retryable)
-        mime = response.headers.get("content-type", "application/octet-stream")
-        content = response.content
+        if not 200 <= status < 300:
+            retryable = status >= 500 or status == 429
+            raise ProviderError(str(status), "download failed", retryable=retryable)
         return FetchedMedia(content, mime, hashlib.sha256(content).hexdigest())
 
 
@@ -247,6 +261,15 @@ def outbound_form(
     if status_callback:
         form["StatusCallback"] = status_callback
     return form
+
+
+def _pairs(form: Mapping[str, str | list[str]]) -> list[tuple[str, str]]:
+    """The form as (name, value) pairs, a list's values each under its name (MediaUrl)."""
+    return [
+        (name, value)
+        for name, values in form.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
 
 
 def _form(body: bytes) -> dict[str, str]:

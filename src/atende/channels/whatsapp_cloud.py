@@ -1,7 +1,7 @@
 """Meta's WhatsApp Cloud API: checking and reading its webhooks, sending through the Graph API.
 
 Free of the web framework and of the database: the webhook endpoint hands it the raw body and
-stores what `parse` returns; the senders hand it a payload and an httpx client."""
+stores what `parse` returns; the senders hand it a payload and an aiohttp session."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import aiohttp
 
 from atende.channels.connector import SignatureError
 from atende.channels.whatsapp_cloud_errors import THROTTLING_CODES, describe
@@ -29,6 +29,9 @@ from atende.conversations.phones import from_wa_id
 PROVIDER = "meta"
 GRAPH_VERSION = "v21.0"
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+# What a request to the Graph API can fail with before any answer: refused or dropped
+# connections, timeouts (aiohttp raises the builtin TimeoutError for some of them).
+NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError)
 
 
 class WhatsAppCloudConnector:
@@ -97,48 +100,54 @@ class WhatsAppCloudConnector:
         return {"Authorization": f"Bearer {self.access_token or ''}"}
 
     async def send(
-        self, client: httpx.AsyncClient, payload: Mapping[str, Any], phone_number_id: str
+        self, http: aiohttp.ClientSession, payload: Mapping[str, Any], phone_number_id: str
     ) -> str:
         """POST a message; returns its wamid or raises ProviderError."""
+        url = self._url(f"{phone_number_id}/messages")
         try:
-            response = await client.post(
-                self._url(f"{phone_number_id}/messages"), json=dict(payload), headers=self._auth()
-            )
-        except httpx.HTTPError as exc:
+            async with http.post(
+                url, json=dict(payload), headers=self._auth(), allow_redirects=False
+            ) as response:
+                status, body = response.status, await response.read()
+        except NETWORK_ERRORS as exc:
             raise ProviderError(
                 "network", f"Sem resposta do WhatsApp ({exc.__class__.__name__}).", retryable=True
             ) from exc
-        document = _json(response)
-        if response.is_success:
+        document = _json(body)
+        if _success(status):
             messages = document.get("messages") or [{}]
             wamid = messages[0].get("id")
             if isinstance(wamid, str) and wamid:
                 return wamid
             raise ProviderError("invalid", "O WhatsApp aceitou o envio sem devolver o id.")
-        raise _graph_error(response.status_code, document)
+        raise _graph_error(status, document)
 
-    async def fetch_media(self, client: httpx.AsyncClient, media_id: str) -> FetchedMedia:
+    async def fetch_media(self, http: aiohttp.ClientSession, media_id: str) -> FetchedMedia:
         """Look the media id up, then download it with the same token (Meta's two steps)."""
         try:
-            meta = await client.get(self._url(media_id), headers=self._auth())
-            document = _json(meta)
-            if not meta.is_success:
-                raise _graph_error(meta.status_code, document)
+            async with http.get(
+                self._url(media_id), headers=self._auth(), allow_redirects=False
+            ) as meta:
+                status, body = meta.status, await meta.read()
+            document = _json(body)
+            if not _success(status):
+                raise _graph_error(status, document)
             url = document.get("url")
             if not isinstance(url, str):
                 raise ProviderError("invalid", "O WhatsApp não informou onde baixar a mídia.")
-            download = await client.get(url, headers=self._auth())
-        except httpx.HTTPError as exc:
+            async with http.get(url, headers=self._auth(), allow_redirects=False) as download:
+                status, content = download.status, await download.read()
+                served_as = download.headers.get("Content-Type")
+        except NETWORK_ERRORS as exc:
             raise ProviderError("network", str(exc), retryable=True) from exc
-        if not download.is_success:
-            retryable = download.status_code >= 500 or download.status_code == 429
-            raise ProviderError(str(download.status_code), "download failed", retryable=retryable)
-        content = download.content
+        if not _success(status):
+            retryable = status >= 500 or status == 429
+            raise ProviderError(str(status), "download failed", retryable=retryable)
         digest = hashlib.sha256(content).hexdigest()
         expected = document.get("sha256")
         if isinstance(expected, str) and expected and expected != digest:
             raise ProviderError("sha256", "a mídia baixada não confere com o sha256 do WhatsApp")
-        mime = str(document.get("mime_type") or download.headers.get("content-type") or "")
+        mime = str(document.get("mime_type") or served_as or "")
         return FetchedMedia(content, mime or "application/octet-stream", digest)
 
 
@@ -149,10 +158,14 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def _success(status: int) -> bool:
+    return 200 <= status < 300
+
+
+def _json(body: bytes) -> dict[str, Any]:
     try:
-        document = response.json()
-    except ValueError:
+        document = json.loads(body)
+    except ValueError:  # not JSON, or not text
         return {}
     return document if isinstance(document, dict) else {}
 

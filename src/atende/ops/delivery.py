@@ -1,5 +1,5 @@
 """Sending queued notifications (e-mail through SMTP, webhooks with httpx, WhatsApp templates
-through the messaging domain's Graph API connector), with retries.
+through the messaging domain's Graph API connector and its HTTP session), with retries.
 
 A notification is stored in the same transaction as the escalation that caused it, so a
 crash between the two loses nothing; delivery runs later, here, and records failures in the
@@ -7,6 +7,7 @@ incident's timeline once it gives up."""
 
 from __future__ import annotations
 
+import aiohttp
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,11 +37,14 @@ class NotificationDelivery:
         context: OpsContext,
         http: httpx.AsyncClient,
         whatsapp_connector: WhatsAppCloudConnector | None = None,
+        whatsapp_http: aiohttp.ClientSession | None = None,
     ) -> None:
+        """`whatsapp_http`: the messaging hub's session, which the connector sends with."""
         self.context = context
         self.email = SmtpConnector(context.settings)
         self.http = http
         self.whatsapp = whatsapp_connector
+        self.whatsapp_http = whatsapp_http
 
     async def deliver_due(self, sessions: async_sessionmaker[AsyncSession]) -> int:
         """Try every due notification once; returns how many were tried."""
@@ -68,11 +72,13 @@ class NotificationDelivery:
             await self.email.send(notification.recipient, notification.subject, notification.body)
             return
         if notification.channel == "whatsapp":
-            if self.whatsapp is None:
+            if self.whatsapp is None or self.whatsapp_http is None:
                 raise ProviderError(
                     "config", "canal WhatsApp indisponível neste nó", retryable=True
                 )
-            await whatsapp.send(self.whatsapp, self.http, notification.recipient, notification.body)
+            await whatsapp.send(
+                self.whatsapp, self.whatsapp_http, notification.recipient, notification.body
+            )
             return
         response = await self.http.post(
             notification.recipient,

@@ -44,7 +44,7 @@ async def run_deliveries(runtime: Runtime) -> None:
     async with httpx.AsyncClient() as http:
         while True:
             hub = runtime.services.get("messaging")
-            connector = hub.meta if hub is not None else None
-            delivery = NotificationDelivery(ops_context(runtime), http, connector)
+            connector, session = (hub.meta, hub.http) if hub is not None else (None, None)
+            delivery = NotificationDelivery(ops_context(runtime), http, connector, session)
             if await delivery.deliver_due(runtime.sessions) == 0:
                 await asyncio.sleep(ops_context(runtime).settings.escalation_tick_seconds)

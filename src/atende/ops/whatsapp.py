@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.channels.whatsapp_cloud import WhatsAppCloudConnector
@@ -73,7 +73,7 @@ async def prepare(
 
 
 async def send(
-    connector: WhatsAppCloudConnector, http: httpx.AsyncClient, recipient: str, body: str
+    connector: WhatsAppCloudConnector, http: aiohttp.ClientSession, recipient: str, body: str
 ) -> str:
     """Send a prepared template; returns the wamid. Raises ProviderError as the connector does."""
     if not connector.phone_number_id:
