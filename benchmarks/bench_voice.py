@@ -297,7 +297,7 @@ def run() -> list[dict[str, Any]]:
 
 # --- per-webhook cost, in this process (`--profile`): CPU and SQL statements ----------------
 
-PROFILE_CALLS = 1_024
+PROFILE_CALLS = int(os.environ.get("PROFILE_CALLS", "1024"))
 PROFILE_URL = "http://bench.invalid"
 PROFILE_SORT = os.environ.get("PROFILE_SORT", "tottime")
 

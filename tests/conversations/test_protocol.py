@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from atende.conversations.protocol import issue_protocol
+from atende.conversations.protocol import issue_protocol, record_issued, reserve
 from atende.conversations.protocol_models import Protocol
 
 
@@ -36,3 +36,34 @@ async def test_concurrent_issues_never_repeat_a_number(app: FastAPI) -> None:
     async with app.state.runtime.sessions() as session:
         stored = await session.scalar(select(func.count()).select_from(Protocol))
     assert stored == 12
+
+
+async def test_a_reservation_hands_out_its_numbers_and_skips_the_unused(app: FastAPI) -> None:
+    """A chunk reserves numbers for the conversations it may open; those it does not open are
+    skipped, never given twice, and each one given has its row."""
+    async with app.state.runtime.sessions() as session:
+        await reserve(session, 3)
+        first = await issue_protocol(session, "whatsapp", "CH1")
+        second = await issue_protocol(session, "sms", "CH2")
+        await record_issued(session)
+        await session.commit()
+    async with app.state.runtime.sessions() as session:
+        after = await issue_protocol(session, "webchat", "CH3")
+        await session.commit()
+    assert int(second) == int(first) + 1
+    assert int(after) == int(first) + 3  # the third reserved number was never used
+    async with app.state.runtime.sessions() as session:
+        rows = (await session.execute(select(Protocol.number, Protocol.channel))).all()
+    assert sorted(rows) == [(first, "whatsapp"), (second, "sms"), (after, "webchat")]
+
+
+async def test_a_reservation_runs_out_into_the_counter(app: FastAPI) -> None:
+    async with app.state.runtime.sessions() as session:
+        await reserve(session, 1)
+        numbers = [await issue_protocol(session, "voice", f"VC{i}") for i in range(3)]
+        await record_issued(session)
+        await session.commit()
+    assert len(set(numbers)) == 3
+    async with app.state.runtime.sessions() as session:
+        stored = await session.scalar(select(func.count()).select_from(Protocol))
+    assert stored == 3

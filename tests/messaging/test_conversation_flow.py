@@ -256,6 +256,34 @@ async def test_wrap_up_closes_with_disposition_and_keeps_the_transcript(
     assert again.status_code == 409
 
 
+async def test_participants_join_and_leave_as_the_conversation_moves_on(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    hub: MessagingHub,
+    gateway: RecordingGateway,
+) -> None:
+    """The customer and the bot from the first message, the agent from the accept (the bot
+    leaves then), and everyone left at the wrap-up."""
+    conversation = await reach_agent(app, client, hub, gateway)
+    headers = await agent_headers(app, AGENT)
+
+    def who(body: dict[str, Any]) -> list[tuple[str, str, bool]]:
+        return [(p["kind"], p["identity"], p["left_at"] is None) for p in body["participants"]]
+
+    shown = await client.get(f"/api/conversations/{conversation.sid}", headers=headers)
+    assert shown.status_code == 200, shown.text
+    assert who(shown.json()) == [
+        ("customer", conversation.contact_sid, True),
+        ("bot", "bot", False),
+        ("agent", AGENT, True),
+    ]
+    await client.post(
+        f"/api/conversations/{conversation.sid}/wrapup", json={"disposition": "ok"}, headers=headers
+    )
+    shown = await client.get(f"/api/conversations/{conversation.sid}", headers=headers)
+    assert [present for _kind, _identity, present in who(shown.json())] == [False] * 3
+
+
 async def test_a_returning_customer_gets_a_new_protocol_and_goes_first_to_their_agent(
     app: FastAPI,
     client: httpx.AsyncClient,

@@ -50,6 +50,11 @@ class Lookahead:
         conversation = self.conversations.get(address)
         return None if conversation is None or conversation.state == CLOSED else conversation
 
+    def conversations_to_open(self) -> int:
+        """At most how many conversations the chunk opens: one per address without an open
+        conversation (the protocol numbers it reserves, see `atende.conversations.protocol`)."""
+        return sum(self.open_at(address) is None for address in self.addresses)
+
     def knows_phone(self, phone: str | None) -> bool:
         return phone is not None and phone in self.phones
 

@@ -1,12 +1,24 @@
-"""Issuing protocol numbers: `YYYYMMDD` in São Paulo time plus a six-digit daily sequence."""
+"""Issuing protocol numbers: `YYYYMMDD` in São Paulo time plus a six-digit daily sequence.
+
+Every new call and conversation takes its number from the day's counter row. A transaction
+that opens several (a batch of voice webhooks, a chunk of inbound messages) `reserve`s the
+numbers they may need first, in one UPDATE, and writes their `protocols` rows together
+(`record_issued`) before it commits, instead of an UPDATE and an INSERT each. First also for
+the locks, on PostgreSQL: a batch that updated the counter after it had taken a workspace's
+routing lock would hold that lock while waiting for the counter, a deadlock with a transaction
+holding the counter and waiting for the lock that PostgreSQL cannot see (the routing lock is,
+in part, an asyncio lock). A number reserved for what turns out to be a replay or a
+conversation already open is left unused: numbers stay unique and increasing, and may skip."""
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,11 +63,49 @@ async def _take(session: AsyncSession, count: int, day: date) -> list[str]:
     return [f"{day:%Y%m%d}{number:06d}" for number in range(last - count + 1, last + 1)]
 
 
+_PROTOCOLS = cast(Table, Protocol.__table__)
+# On the table: the ORM's bulk insert of the class costs more than the statement.
+_INSERT_PROTOCOL = insert(_PROTOCOLS)
+_RESERVED = "protocol.reserved"
+
+
+@dataclass
+class _Reserved:
+    day: date
+    numbers: deque[str]
+    issued: list[dict[str, object]]
+
+
+async def reserve(session: AsyncSession, count: int) -> None:
+    """Take `count` of today's numbers for this session's transaction (see the module's
+    docstring); `issue_protocol` hands them out, `record_issued` writes the rows."""
+    if count > 0:
+        day = utcnow().astimezone(ZONE).date()
+        with session.no_autoflush:
+            numbers = await _take(session, count, day)
+        session.info[_RESERVED] = _Reserved(day, deque(numbers), [])
+
+
 async def issue_protocol(
     session: AsyncSession, channel: str, reference: str | None = None, at: datetime | None = None
 ) -> str:
-    """Returns e.g. "20261124000042"; the sequence restarts each day in the customer's zone."""
+    """Returns e.g. "20261124000042"; the sequence restarts each day in the customer's zone.
+    A number reserved for the session's transaction if one is left for that day."""
     moment = at or utcnow()
+    reserved: _Reserved | None = session.info.get(_RESERVED)
+    if reserved and reserved.numbers and reserved.day == moment.astimezone(ZONE).date():
+        number = reserved.numbers.popleft()
+        reserved.issued.append(
+            {"number": number, "channel": channel, "reference": reference, "opened_at": moment}
+        )
+        return number
     [number] = await take_numbers(session, 1, moment)
     session.add(Protocol(number=number, channel=channel, reference=reference, opened_at=moment))
     return number
+
+
+async def record_issued(session: AsyncSession) -> None:
+    """The `protocols` rows of the numbers issued from the reservation, in one INSERT."""
+    reserved: _Reserved | None = session.info.pop(_RESERVED, None)
+    if reserved is not None and reserved.issued:
+        await session.execute(_INSERT_PROTOCOL, reserved.issued)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atende.conversations import events, status, transcript, window
+from atende.conversations import events, participants, status, transcript, window
 from atende.conversations.items import InboundMessage, StatusUpdate
 from atende.conversations.lookahead import Lookahead, address_of
 from atende.conversations.models import (
@@ -18,7 +18,6 @@ from atende.conversations.models import (
     Conversation,
     MediaFile,
     Message,
-    Participant,
     Transcript,
 )
 from atende.conversations.protocol import issue_protocol
@@ -160,10 +159,7 @@ class ConversationService:
         # Added, not flushed: they go in with the rest of the work (a processing chunk's one
         # flush, the rows of each table together, conversations before their participants).
         self.session.add(conversation)
-        self.session.add_all(
-            Participant(conversation_sid=sid, kind=kind, identity=identity, joined_at=now)
-            for kind, identity in (("customer", contact.sid), ("bot", "bot"))
-        )
+        participants.join(self.session, sid, now, ("customer", contact.sid), ("bot", "bot"))
         await events.emit(
             self.session,
             conversation,
@@ -401,11 +397,7 @@ class ConversationService:
         conversation.worker_sid = worker_sid
         conversation.assigned_at = now
         conversation.date_updated = now
-        self.session.add(
-            Participant(
-                conversation_sid=conversation.sid, kind="agent", identity=worker_sid, joined_at=now
-            )
-        )
+        participants.join(self.session, conversation.sid, now, ("agent", worker_sid))
         await events.emit(
             self.session, conversation, events.ASSIGNED, f"assigned to {worker_sid}", {}
         )

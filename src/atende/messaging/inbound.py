@@ -5,7 +5,8 @@ already has, so a provider's retry or duplicate changes nothing; `InboundWriter`
 webhooks arriving together into one such insert and one commit. `InboundProcessor` then turns
 pending rows into messages, status changes, bot turns and tasks, oldest first, many rows per
 transaction; one bad payload never blocks the others. Rows still pending after a crash are
-picked up when the node starts again."""
+picked up when the node starts again. A message to a WhatsApp number an admin disabled stays
+as it came, `ignored`."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atende.conversations import events
+from atende.conversations import events, protocol
 from atende.conversations.items import InboundMessage, RawItem
 from atende.conversations.lookahead import Lookahead
 from atende.conversations.models import InboundEvent
@@ -223,6 +224,7 @@ class InboundProcessor:
                     parsed = self._parsed(rows, kept)
                     repository = ConversationRepository(session)
                     lookahead = await Lookahead.load(repository, parsed.values())
+                    await protocol.reserve(session, lookahead.conversations_to_open())
                     await self.hub.router.read_ahead(session, lookahead.conversations.values())
                 for row in rows:
                     if outcomes and await self._must_yield(started):
@@ -231,6 +233,7 @@ class InboundProcessor:
                     outcomes.append({"id": row.id, "state": state, "processed_at": utcnow()})
                 await events.release(session)  # the conversations' events before their tasks'
                 await self.hub.router.gateway.write_deferred(session)
+                await protocol.record_issued(session)
                 await session.execute(update(InboundEvent), outcomes)
                 await session.commit()
                 return len(outcomes)
@@ -307,6 +310,10 @@ class InboundProcessor:
         if (row.provider, row.provider_message_id) in kept:
             return "done"
         item = item or connector.message(row.payload)
+        if row.provider == self.hub.meta.name and not await self.hub.numbers.receives(
+            item.business_address
+        ):
+            return "ignored"
         workspace = await self.hub.router.workspace_for(session)
         received = await ConversationService(session).receive(
             item, workspace, unseen=True, lookahead=lookahead

@@ -19,7 +19,7 @@ Locks, on PostgreSQL. A batch holds what its earlier webhooks took (calls' rows,
 routing lock, partly an asyncio lock PostgreSQL cannot see) while it runs the next one, so it
 must never wait for a lock there: a desk control holding a call and waiting for the routing
 lock would wait for it forever. The order is fixed instead:
-1. the protocol counter, first of all and only then (`atende.voice.protocols`);
+1. the protocol counter, first of all and only then (`atende.conversations.protocol`);
 2. the first webhook's call, waiting if need be: the batch holds nothing anybody waits on yet;
 3. every later webhook's call without waiting (`FOR UPDATE NOWAIT`, see
    `VoiceRepository.call`). A call that is busy ends the attempt: the transaction is rolled
@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atende.conversations import protocol
 from atende.runtime import Runtime
-from atende.voice import contacts, protocols
+from atende.voice import contacts
 from atende.voice.events import defer_events, record_deferred
 from atende.voice.repository import (
     NO_WAITING,
@@ -167,9 +168,7 @@ class WebhookBatcher:
     async def _transaction(self, batch: list[_Pending]) -> list[str]:
         replies = []
         async with writing(self.runtime), self.runtime.sessions() as session:
-            numbers = sum(pending.new_call for pending in batch)
-            if numbers:
-                await protocols.reserve(session, numbers)
+            await protocol.reserve(session, sum(pending.new_call for pending in batch))
             await store_ahead(session, [p.webhook for p in batch if p.webhook is not None])
             await contacts.read_ahead(
                 session, [p.webhook for p in batch if p.new_call and p.webhook is not None]
@@ -194,7 +193,7 @@ class WebhookBatcher:
                 session.expunge_all()
                 session.info[NO_WAITING] = True
             await _write_held(session, routing)
-            await protocols.record_issued(session)
+            await protocol.record_issued(session)
             await record_deferred(session)
             await session.commit()
         return replies

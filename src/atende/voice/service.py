@@ -24,6 +24,7 @@ from atende.channels.twilio_voice_twiml import (
     twiml_text,
     waiting_room,
 )
+from atende.conversations.protocol import issue_protocol
 from atende.db.base import utcnow
 from atende.flows import actions as act
 from atende.flows.default import default_flow
@@ -33,7 +34,7 @@ from atende.flows.model import Flow, HttpLookup
 from atende.flows.runner import FlowRunner, LookupAnswers
 from atende.runtime import Runtime
 from atende.sids import new_sid
-from atende.voice import contacts, protocols
+from atende.voice import contacts
 from atende.voice.context import VoiceContext
 from atende.voice.events import emit
 from atende.voice.models import Call, CallLeg, Recording, VoiceChannel
@@ -167,7 +168,7 @@ class VoiceService(VoiceContext):
             created_at=now,
             updated_at=now,
         )
-        call.protocol = await protocols.issue(self.session, call.sid, now)
+        call.protocol = await issue_protocol(self.session, "voice", call.sid, now)
         # The caller's contact from the start: a call that ends in the menu is in their history.
         call.contact_sid = await contacts.contact_sid(self.session, call.customer_number)
         customer = CallLeg(
