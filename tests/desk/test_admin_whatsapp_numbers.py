@@ -1,15 +1,18 @@
-"""WhatsApp numbers as the admin screen adds and edits them: only administrators may (and
-only with the page's CSRF token), the number must be a real E.164 number and its
-phone_number_id Meta's digits (one row per id, an existing workflow), and the access token goes
-in but only its last four characters come back."""
+"""WhatsApp numbers as the admin screen adds, edits and removes them: only administrators may
+(and only with the page's CSRF token), the number must be a real E.164 number and its
+phone_number_id Meta's digits (one row per id, an existing workflow), the access token goes
+in but only its last four characters come back, and a number never used is deleted outright."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
+from atende.auth.models import Role
 from atende.messaging.repository import MessagingRepository
+from tests.conftest import make_token
 from tests.desk.admin_only import OpenBrowser, assert_others_may_not_add_edit_or_list
 from tests.desk.contact_center import ContactCenter
 
@@ -128,3 +131,37 @@ async def test_bad_numbers_ids_workflows_and_duplicates_are_refused_naming_the_f
         assert bad_workflow.json()["detail"].startswith("workflow_sid: ")
         listed = await admin.get(NUMBERS)
         assert [n["workflow_sid"] for n in listed.json()] == [center.workflow_sid]
+
+
+async def test_only_administrators_remove_a_number_and_one_never_used_is_deleted(
+    app: FastAPI, client: httpx.AsyncClient, center: ContactCenter, browser: OpenBrowser
+) -> None:
+    async with browser("admin", "/admin") as admin:
+        created = await admin.post(NUMBERS, json=new_number(center))
+        assert created.status_code == 201, created.text
+    sid = created.json()["sid"]
+    one = f"{NUMBERS}/{sid}"
+
+    assert (await client.delete(one)).status_code == 401
+    for role in (Role.AGENT, Role.SUPERVISOR):
+        bearer = {"Authorization": f"Bearer {await make_token(app, role)}"}
+        assert (await client.delete(one, headers=bearer)).status_code == 403, role
+    for user, page in (("ana", "/agent"), ("supervisora", "/supervisor")):
+        async with browser(user, page) as other:
+            assert (await other.delete(one)).status_code == 403, user
+    async with browser("admin", "/admin") as admin:
+        csrf = admin.headers.pop("X-CSRF-Token")
+        forged = await admin.delete(one)
+        assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+        assert [n["sid"] for n in (await admin.get(NUMBERS)).json()] == [sid]
+
+        admin.headers["X-CSRF-Token"] = csrf
+        removed = await admin.delete(one)
+        assert removed.status_code == 200, removed.text
+        assert removed.json() == {"sid": sid, "outcome": "deleted"}
+        assert (await admin.get(NUMBERS)).json() == []
+        again = await admin.delete(one)
+        assert again.status_code == 404 and again.json()["detail"] == f"no WhatsApp number {sid}"
+        # Gone for good: its phone_number_id may be registered anew.
+        anew = await admin.post(NUMBERS, json=new_number(center))
+        assert anew.status_code == 201, anew.text

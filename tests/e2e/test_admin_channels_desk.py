@@ -1,8 +1,9 @@
 """Channels in the admin screen, in a real Chromium: an administrator adds a Twilio number (a
 wrong number is refused beside the form, naming the field), sees it listed, edits it and
 replaces its Auth Token and softphone key; adds a WhatsApp number that a customer's message then
-reaches and is answered from with its own token, and disables it. Stored secrets never reach
-the page."""
+reaches and is answered from with its own token, and disables it; removes (after confirming) a
+number never used, which goes away, and the used one, which stays disabled for its history.
+Stored secrets never reach the page."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atende.messaging.models import WhatsAppNumber
@@ -29,6 +30,7 @@ NEW_KEY_SECRET = "segredo-novo-da-chave-de-api"
 WHATSAPP_TOKEN = "EAAG-token-do-numero-de-vendas-5d2e"
 WHATSAPP_NEW_TOKEN = "EAAG-token-trocado-do-numero-8b41"
 SALES_ID = "220011223344556"
+SPARE_ID = "990011223344556"
 Row = TypeVar("Row")
 
 
@@ -237,6 +239,58 @@ def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token
     assert stored_whatsapp_number(desk, SALES_ID).access_token == WHATSAPP_NEW_TOKEN
     no_secret_in(page)
 
+    # Removing asks first, naming the number; saying no changes nothing.
+    form = page.locator("#whatsapp-new-form")
+    form.get_by_label("Canal").fill("Número reserva")
+    form.get_by_label("Número de WhatsApp").fill("+551130040009")
+    form.get_by_label("ID do número na Meta").fill(SPARE_ID)
+    form.get_by_label("Token de acesso").fill("token-do-numero-reserva")
+    form.get_by_role("button", name="Cadastrar número").click()
+    spare = page.locator("tr", has_text="Número reserva")
+    expect(spare).to_contain_text(SPARE_ID)
+    asked: list[str] = []
+
+    def answer(accept: bool) -> Callable[[Dialog], None]:
+        def reply(dialog: Dialog) -> None:
+            asked.append(dialog.message)
+            if accept:
+                dialog.accept()
+            else:
+                dialog.dismiss()
+
+        return reply
+
+    page.once("dialog", answer(False))
+    spare.get_by_role("button", name="Remover o número Número reserva").click()
+    expect(spare).to_be_visible()
+    assert asked and "Remover o número Número reserva (+551130040009)?" in asked[0]
+    assert "será desativado em vez de apagado" in asked[0]
+
+    # Confirmed, the number nobody wrote to is gone for good.
+    page.once("dialog", answer(True))
+    spare.get_by_role("button", name="Remover o número Número reserva").click()
+    expect(page.locator("#toasts")).to_contain_text("Número Número reserva removido.")
+    expect(page.locator("tr", has_text="Número reserva")).to_have_count(0)
+    assert len(asked) == 2
+    assert desk.server.call(_number_gone(desk, SPARE_ID))
+
+    # The one a customer wrote to stays, disabled, for its conversation's history.
+    page.once("dialog", answer(True))
+    row.get_by_role("button", name="Remover o número Vendas WhatsApp").click()
+    expect(page.locator("#toasts")).to_contain_text(
+        "O número Vendas WhatsApp tem conversas: foi desativado"
+    )
+    row = page.locator("tr", has_text="Vendas WhatsApp")
+    expect(row.get_by_role("cell", name="Inativo", exact=True)).to_be_visible()
+    assert stored_whatsapp_number(desk, SALES_ID).enabled is False
+    no_secret_in(page)
+    # The list itself, once the notices are gone.
+    expect(page.locator("#toasts .toast")).to_have_count(0, timeout=8000)
+    page.get_by_role(
+        "heading", name="Números de WhatsApp (Meta Cloud API)"
+    ).scroll_into_view_if_needed()
+    screenshot(page, "admin-whatsapp-numbers-removed")
+
     # In English, the same list and form.
     page.get_by_role("button", name="EN", exact=True).click()
     page.get_by_role("link", name="Channels and credentials").click()
@@ -244,5 +298,11 @@ def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token
     row = page.locator("tr", has_text="Vendas WhatsApp")
     expect(row).to_contain_text("ends in 8b41")
     expect(row.get_by_role("cell", name="Inactive", exact=True)).to_be_visible()
+    expect(row.get_by_role("button", name="Remove the number Vendas WhatsApp")).to_be_visible()
     screenshot(page, "admin-whatsapp-numbers-en")
     context.close()
+
+
+async def _number_gone(desk: Desk, phone_number_id: str) -> bool:
+    async with desk.server.app.state.runtime.sessions() as session:
+        return await MessagingRepository(session).whatsapp_number_by_id(phone_number_id) is None

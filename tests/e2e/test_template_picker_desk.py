@@ -1,6 +1,7 @@
 """Once WhatsApp's 24-hour window has closed, the agent's composer stops offering free text and
-offers the approved templates instead: the agent picks one, fills its variable, sends it, and
-WhatsApp receives a template message."""
+offers the approved templates instead: the agent picks one (its preview names the variable
+rather than showing `{{1}}`, then shows the value typed), fills its variable, sends it, and
+WhatsApp receives a template message. The admin's list of templates names the variables too."""
 
 from __future__ import annotations
 
@@ -67,8 +68,16 @@ def test_after_the_window_closes_the_agent_sends_an_approved_template(
         ["aviso_pagamento (pt_BR)", "retomar_cotacao (pt_BR)"]
     )
     picker.select_option(label="retomar_cotacao (pt_BR)")
-    expect(page.locator(".template-preview")).to_contain_text("sua cotação de seguro auto")
+    # The preview names the variable where Meta's {{1}} stands, and fills in as it is typed.
+    preview = page.locator(".template-preview")
+    expect(preview).to_have_text(
+        "Olá nome, sua cotação de seguro auto está pronta. Podemos continuar?"
+    )
+    expect(preview.locator("mark")).to_have_text("nome")
     page.get_by_label("nome", exact=True).fill("Maria")
+    expect(preview).to_have_text(
+        "Olá Maria, sua cotação de seguro auto está pronta. Podemos continuar?"
+    )
     screenshot(page, "agent-template-picker")
 
     before = len(desk.graph.sent)
@@ -93,3 +102,27 @@ def _template_of(body: dict[str, Any]) -> tuple[str, str, list[str]]:
     template = body["template"]
     parameters = template["components"][0]["parameters"]
     return template["name"], template["language"]["code"], [p["text"] for p in parameters]
+
+
+def test_the_admin_list_of_templates_names_their_variables(desk: Desk, browser: Browser) -> None:
+    desk.server.call(_quote_template_approved(desk))
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, desk, "admin")
+    page.get_by_role("link", name="Modelos de mensagem").click()
+    row = page.locator("tr", has_text="retomar_cotacao")
+    expect(row).to_contain_text("Olá nome, sua cotação de seguro auto está pronta.")
+    expect(row.locator("mark")).to_have_text("nome")
+    expect(row).not_to_contain_text("{{1}}")
+    context.close()
+
+
+async def _quote_template_approved(desk: Desk) -> None:
+    async with desk.server.app.state.runtime.sessions() as session:
+        await TemplateRegistry(session).register(
+            name="retomar_cotacao",
+            language="pt_BR",
+            body="Olá {{1}}, sua cotação de seguro auto está pronta. Podemos continuar?",
+            variables=["nome"],
+        )
+        await session.commit()

@@ -1,8 +1,9 @@
 """Several WhatsApp Business numbers registered in /admin: each customer is answered from the
 number they wrote to, with that number's own token (their pictures downloaded with it too), and
 routed to that number's workflow; the environment's number keeps working beside them; a message
-to a number nobody configured is kept and reported; a disabled number's replies fail saying
-why."""
+to a number nobody configured is kept and reported; a number removed after it had conversations
+is only disabled: its history stays, new messages to it open nothing and its replies fail
+saying why."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from atende.conversations.models import Conversation, MediaFile, Message
+from atende.conversations.models import Conversation, InboundEvent, MediaFile, Message
+from atende.messaging.bot import Draft
 from atende.messaging.hub import MessagingHub
 from atende.taskrouter import models as tr
 from atende.taskrouter.service import TaskRouterService
@@ -162,13 +164,27 @@ async def test_a_number_nobody_configured_is_kept_and_reported(
     assert {sent.authorization for sent in graph.sent} == {f"Bearer {graph.access_token}"}
 
 
-async def test_a_disabled_number_keeps_messages_and_says_why_nothing_is_sent(
+async def messages_of(app: FastAPI, conversation_sid: str) -> list[Message]:
+    async with app.state.runtime.sessions() as session:
+        query = select(Message).where(Message.conversation_sid == conversation_sid)
+        return list((await session.scalars(query.order_by(Message.id))).all())
+
+
+async def inbound_state(app: FastAPI, wamid: str) -> str:
+    async with app.state.runtime.sessions() as session:
+        query = select(InboundEvent.state).where(InboundEvent.provider_message_id == wamid)
+        return (await session.scalars(query)).one()
+
+
+async def test_a_removed_number_with_conversations_is_disabled_kept_for_history_and_deaf(
     app: FastAPI,
     client: httpx.AsyncClient,
     hub: MessagingHub,
     graph: FakeGraphAPI,
     admin_headers: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    graph.number_tokens = {SALES_ID: SALES_TOKEN}
     number = await register(
         client,
         admin_headers,
@@ -177,23 +193,63 @@ async def test_a_disabled_number_keeps_messages_and_says_why_nothing_is_sent(
         display_phone_number="+551130040001",
         access_token=SALES_TOKEN,
     )
-    disabled = await client.patch(
-        f"/api/whatsapp/numbers/{number['sid']}", json={"enabled": False}, headers=admin_headers
-    )
-    assert disabled.status_code == 200 and disabled.json()["enabled"] is False
-    await post_meta(client, to_number(meta.text("wamid.D1", "Oi"), SALES_ID, "5511955550005"))
+    customer = "5511955550005"
+    await post_meta(client, to_number(meta.text("wamid.D1", "Oi"), SALES_ID, customer))
     await drain(hub)
-
-    assert graph.sent == []
     conversation = await conversation_with(app, SALES_ID)
-    async with app.state.runtime.sessions() as session:
-        query = select(Message).where(Message.conversation_sid == conversation.sid)
-        messages = list((await session.scalars(query)).all())
-    inbound = [m for m in messages if m.direction == "inbound"]
-    outbound = [m for m in messages if m.direction == "outbound"]
-    assert [m.text for m in inbound] == ["Oi"]
-    assert outbound and {m.status for m in outbound} <= {"failed", "queued"}
-    failed = next(m for m in outbound if m.status == "failed")
-    assert failed.error_message is not None and "+551130040001" in failed.error_message
-    assert "desativado" in failed.error_message
+    history = await messages_of(app, conversation.sid)
+    greeting = next(m for m in history if m.direction == "outbound")
+    assert greeting.provider_id  # Meta took it
+    sent_before = len(graph.sent)
+
+    removed = await client.delete(f"/api/whatsapp/numbers/{number['sid']}", headers=admin_headers)
+    assert removed.status_code == 200, removed.text
+    assert removed.json() == {"sid": number["sid"], "outcome": "disabled"}
+    listed = (await client.get("/api/whatsapp/numbers", headers=admin_headers)).json()
+    assert [(n["sid"], n["enabled"]) for n in listed] == [(number["sid"], False)]
+
+    # The customer writes again: Meta is answered (so it stops retrying) and the webhook kept
+    # as it came, but no message, conversation, bot reply or task comes of it.
+    with caplog.at_level(logging.WARNING, logger="atende.messaging.whatsapp_numbers"):
+        again = to_number(meta.text("wamid.D2", "Ainda estão aí?"), SALES_ID, customer)
+        assert (await post_meta(client, again)).status_code == 200
+        await drain(hub)
+    assert await inbound_state(app, "wamid.D2") == "ignored"
+    assert [
+        m.text for m in await messages_of(app, conversation.sid) if m.direction == "inbound"
+    ] == ["Oi"]
+    assert (await conversation_with(app, SALES_ID)).sid == conversation.sid
+    assert len(graph.sent) == sent_before
+    assert any("disabled in /admin" in record.getMessage() for record in caplog.records)
+
+    # What was sent before still gets its receipts: the history stays complete.
+    assert (await post_meta(client, meta.status(greeting.provider_id, "read"))).is_success
+    await drain(hub)
+    statuses = {m.sid: m.status for m in await messages_of(app, conversation.sid)}
+    assert statuses[greeting.sid] == "read"
+
+    # Nothing leaves from it either: a reply in its old conversation fails, saying why.
+    async with hub.writing() as session:
+        kept = await session.get(Conversation, conversation.sid)
+        assert kept is not None
+        reply = await hub.queue(session, kept, Draft("text", "Olá de novo"), author="agent")
+        await session.commit()
+    hub.after_commit()
+    await drain(hub)
+    failed = next(m for m in await messages_of(app, conversation.sid) if m.sid == reply.sid)
+    assert failed.status == "failed" and failed.error_message is not None
+    assert "+551130040001" in failed.error_message and "desativado" in failed.error_message
+    assert len(graph.sent) == sent_before
+
+    # Enabled again, it hears its customers again.
+    enabled = await client.patch(
+        f"/api/whatsapp/numbers/{number['sid']}", json={"enabled": True}, headers=admin_headers
+    )
+    assert enabled.status_code == 200 and enabled.json()["enabled"] is True
+    back = to_number(meta.text("wamid.D3", "Voltaram?"), SALES_ID, customer)
+    await post_meta(client, back)
+    await drain(hub)
+    assert await inbound_state(app, "wamid.D3") == "done"
+    inbound = [m.text for m in await messages_of(app, conversation.sid) if m.direction == "inbound"]
+    assert inbound == ["Oi", "Voltaram?"]
     assert json.dumps(number).find(SALES_TOKEN) == -1

@@ -1,4 +1,5 @@
-"""WhatsApp Business numbers over HTTP (`/api/whatsapp/numbers`), for administrators only.
+"""WhatsApp Business numbers over HTTP (`/api/whatsapp/numbers`), for administrators only:
+listed, added, changed and removed (deleted, or disabled when conversations name them).
 Tokens go in and never come back out: answers carry only their last four characters."""
 
 from __future__ import annotations
@@ -9,7 +10,12 @@ from fastapi import APIRouter
 
 from atende.deps import Admin, DbSession, RuntimeDep
 from atende.messaging.models import WhatsAppNumber
-from atende.messaging.schemas import WhatsAppNumberIn, WhatsAppNumberOut, WhatsAppNumberPatch
+from atende.messaging.schemas import (
+    WhatsAppNumberIn,
+    WhatsAppNumberOut,
+    WhatsAppNumberPatch,
+    WhatsAppNumberRemoval,
+)
 from atende.messaging.webhooks import hub_of
 from atende.messaging.whatsapp_numbers import WhatsAppNumberService
 from atende.patches import requested_changes
@@ -38,3 +44,12 @@ async def change_number(
     number = await WhatsAppNumberService(session).update(sid, **requested_changes(body))
     hub_of(runtime).numbers.forget()
     return number
+
+
+@router.delete("/{sid}", response_model=WhatsAppNumberRemoval)
+async def remove_number(
+    sid: str, _admin: Admin, session: DbSession, runtime: RuntimeDep
+) -> WhatsAppNumberRemoval:
+    outcome = await WhatsAppNumberService(session).remove(sid)
+    hub_of(runtime).numbers.forget()
+    return WhatsAppNumberRemoval(sid=sid, outcome=outcome)

@@ -124,3 +124,11 @@ class WhatsAppNumberOut(BaseModel):
     enabled: bool
     created_at: datetime
     updated_at: datetime
+
+
+class WhatsAppNumberRemoval(BaseModel):
+    """What removing did: `deleted` (the number had no conversation) or `disabled` (it had,
+    and stays for their history, neither receiving nor sending)."""
+
+    sid: str
+    outcome: Literal["deleted", "disabled"]

@@ -1,9 +1,13 @@
-"""WhatsApp Business numbers: added and edited by admins, looked up by messaging.
+"""WhatsApp Business numbers: added, edited and removed by admins, looked up by messaging.
 
 Each number sends with its own access token from its own phone_number_id and routes its
 conversations to its own workflow. The number of ATENDE_WHATSAPP_* stays the fallback: a
 phone_number_id not registered here is served with the environment's token and the default
-workflow, as before numbers could be registered (registering it takes it over)."""
+workflow, as before numbers could be registered (registering it takes it over).
+
+A disabled number neither sends nor receives: Meta's webhooks for it are acknowledged and kept
+as they came, but open no conversation. Removing a number that has conversations only disables
+it (their history names it); one that never had any is deleted, as if never registered."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +66,20 @@ class WhatsAppNumberService:
         number.updated_at = utcnow()
         await self.session.flush()
         return number
+
+    async def remove(self, sid: str) -> Literal["deleted", "disabled"]:
+        """Delete a number never used; disable one with conversations, kept for their history."""
+        number = await self.repo.whatsapp_number(sid)
+        if number is None:
+            raise Problem(404, "Not found", f"no WhatsApp number {sid}")
+        if await self.repo.whatsapp_number_used(number.phone_number_id):
+            number.enabled = False
+            number.updated_at = utcnow()
+            await self.session.flush()
+            return "disabled"
+        await self.session.delete(number)
+        await self.session.flush()
+        return "deleted"
 
     async def _check_workflow(self, workflow_sid: str | None) -> None:
         if workflow_sid is not None and await self.repo.workflow(workflow_sid) is None:
@@ -137,6 +155,21 @@ class WhatsAppNumbers:
         entry = await self.entry(phone_number_id)
         return entry.workflow_sid if entry is not None else None
 
+    async def receives(self, phone_number_id: str) -> bool:
+        """Whether a customer's message to this number opens or continues a conversation:
+        not when an admin disabled (or removed) it. Said in the log, since the customer is
+        left unanswered."""
+        entry = await self.entry(phone_number_id)
+        if entry is None or entry.enabled:
+            return True
+        log.warning(
+            "WhatsApp message for %s (%s), disabled in /admin: acknowledged and kept in "
+            "inbound_events as received, but no conversation is opened",
+            entry.display_phone_number,
+            phone_number_id,
+        )
+        return False
+
     async def note_inbound(self, phone_number_id: str) -> None:
         """A message to a number nobody configured is kept and answered as before (with the
         environment's token), but the operators should hear of it."""
@@ -146,12 +179,5 @@ class WhatsAppNumbers:
                 "WhatsApp message for phone_number_id %s, which is neither registered in "
                 "/admin nor ATENDE_WHATSAPP_PHONE_NUMBER_ID: kept, and answered with the "
                 "environment's access token",
-                phone_number_id,
-            )
-        elif entry is not None and not entry.enabled:
-            log.warning(
-                "WhatsApp message for %s (%s), disabled in /admin: kept; replies fail until "
-                "it is enabled again",
-                entry.display_phone_number,
                 phone_number_id,
             )

@@ -3,6 +3,7 @@
 // One section at a time, chosen by the address's #fragment so each has a link of its own.
 
 import { api, byId, formatDateTime, h, reportError, t, toast } from "./desk.js";
+import { templateText } from "./template_text.js";
 
 const root = byId("admin-section");
 const sections = {};
@@ -457,7 +458,7 @@ sections.templates = async () => {
       h("th", { scope: "row" }, h("code", {}, template.name)),
       h("td", {}, template.language),
       h("td", {}, template.category),
-      h("td", { class: "small" }, template.body),
+      h("td", { class: "small" }, templateText(template.body, template.variables)),
       h("td", { class: "small" }, (template.variables || []).join(", ") || "–"),
     ),
   );
@@ -711,11 +712,17 @@ async function whatsappCards(workflows, workflowNames) {
       h("td", {}, number.enabled ? h("span", { class: "badge ok" }, t("common.active")) : h("span", { class: "badge" }, t("common.inactive"))),
       h(
         "td",
-        {},
+        { class: "nowrap" },
         h(
           "button",
           { type: "button", class: "button small", "aria-label": t("whatsapp.edit", { name: number.name }), onclick: () => editChannel(whatsappForm(number, workflows)) },
           t("common.edit"),
+        ),
+        " ",
+        h(
+          "button",
+          { type: "button", class: "button small danger", "aria-label": t("whatsapp.remove", { name: number.name }), onclick: () => removeWhatsappNumber(number) },
+          t("common.remove"),
         ),
       ),
     ),
@@ -728,6 +735,19 @@ async function whatsappCards(workflows, workflowNames) {
     ),
     whatsappForm(null, workflows),
   ];
+}
+
+// Removing asks first; a number with conversations is only disabled (their history names it),
+// and the toast says which of the two happened.
+async function removeWhatsappNumber(number) {
+  if (!confirm(t("whatsapp.remove_confirm", { name: number.name, number: number.display_phone_number }))) return;
+  try {
+    const removal = await api("DELETE", `/api/whatsapp/numbers/${number.sid}`);
+    toast(t(removal.outcome === "deleted" ? "whatsapp.removed" : "whatsapp.removed_disabled", { name: number.name }));
+    show("channels");
+  } catch (error) {
+    reportError(error);
+  }
 }
 
 function whatsappForm(number, workflows) {

@@ -3,6 +3,7 @@
 // status changes arrive as push events ("desk:event"); drafts survive switching tasks.
 
 import { api, formatDuration, formatTime, formatWhen, h, reportError, secondsUntil, t, toast } from "./desk.js";
+import { templateText } from "./template_text.js";
 
 const drafts = new Map();
 let active = null; // { item, data, list, container }
@@ -325,9 +326,14 @@ function templateComposer(item, templates) {
   );
   const preview = h("div", { class: "template-preview", "aria-live": "polite" });
   const params = h("div", { class: "form-grid" });
+  // The preview fills in as the agent types each value.
+  const fillPreview = () => {
+    const template = templates[Number(picker.value)];
+    const values = [...params.querySelectorAll("input")].map((input) => input.value);
+    preview.replaceChildren(...(template.body ? templateText(template.body, template.variables, values) : [template.name]));
+  };
   const show = () => {
     const template = templates[Number(picker.value)];
-    preview.textContent = template.body || template.name;
     params.replaceChildren(
       ...(template.variables || []).map((name, index) =>
         h(
@@ -338,8 +344,10 @@ function templateComposer(item, templates) {
         ),
       ),
     );
+    fillPreview();
   };
   picker.addEventListener("change", show);
+  params.addEventListener("input", fillPreview);
   show();
   const form = h(
     "form",
