@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import urllib.request
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -93,8 +94,9 @@ class MessagingHub:
         """The node's one session for the providers' APIs (Graph, Twilio Messages), made on
         first use, inside the running loop it belongs to. aiohttp rather than httpx: about a
         fifth of the CPU per request, and sends are most of what a busy node does. The
-        environment's proxy settings are not read (`trust_env`): that would cost two trips
-        to a thread on every request."""
+        environment's proxy settings (HTTPS_PROXY, NO_PROXY…) apply when one is set: reading
+        them costs two trips to a thread on every request, so a node without a proxy skips
+        it."""
         if self._http is None:
             connector = aiohttp.TCPConnector(
                 limit=HTTP_CONNECTIONS, keepalive_timeout=HTTP_KEEPALIVE
@@ -104,6 +106,7 @@ class MessagingHub:
                 timeout=HTTP_TIMEOUT,
                 # The providers' APIs authenticate every request: no cookies to keep.
                 cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=bool(urllib.request.getproxies()),
             )
         return self._http
 
