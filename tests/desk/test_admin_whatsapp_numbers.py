@@ -1,7 +1,8 @@
 """WhatsApp numbers as the admin screen adds, edits and removes them: only administrators may
 (and only with the page's CSRF token), the number must be a real E.164 number and its
-phone_number_id Meta's digits (one row per id, an existing workflow), the access token goes
-in but only its last four characters come back, and a number never used is deleted outright."""
+phone_number_id Meta's digits (one row per id, an existing workflow, a bot flow that runs and
+keeps cancellation and complaint reachable), the access token goes in but only its last four
+characters come back, and a number never used is deleted outright."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from atende.messaging.repository import MessagingRepository
 from tests.conftest import make_token
 from tests.desk.admin_only import OpenBrowser, assert_others_may_not_add_edit_or_list
 from tests.desk.contact_center import ContactCenter
+from tests.messaging.test_whatsapp_number_flows import sales_flow
 
 TOKEN = "EAAG-token-de-sistema-vendas-9f3a"
 NEW_TOKEN = "EAAG-token-novo-de-sistema-77c1"
@@ -165,3 +167,59 @@ async def test_only_administrators_remove_a_number_and_one_never_used_is_deleted
         # Gone for good: its phone_number_id may be registered anew.
         anew = await admin.post(NUMBERS, json=new_number(center))
         assert anew.status_code == 201, anew.text
+
+
+async def test_a_numbers_bot_flow_is_checked_before_it_is_kept(
+    center: ContactCenter, browser: OpenBrowser
+) -> None:
+    """A flow that cannot run, or that would hide cancellation or complaint (SAC), is refused
+    naming what is wrong, and nothing is kept; only administrators set one."""
+    no_start = {**sales_flow(), "start": "boas_vindas"}
+    no_cancellation = sales_flow()
+    no_cancellation["nodes"]["seguir"]["options"].pop(1)
+    questions_only = sales_flow()
+    questions_only["nodes"]["ano"]["next"] = "corretor"
+    del questions_only["nodes"]["seguir"]
+    refusals = [
+        (no_start, "flow.start: no node named 'boas_vindas'"),
+        (
+            no_cancellation,
+            "flow.nodes.seguir.options: the first menu must offer an option with intent "
+            "'cancellation' (SAC)",
+        ),
+        (questions_only, "flow.nodes.placa: a chat flow that asks questions needs a menu"),
+        ("não é um fluxo", "flow: "),
+    ]
+    async with browser("admin", "/admin") as admin:
+        for flow, detail in refusals:
+            refused = await admin.post(NUMBERS, json=new_number(center, flow=flow))
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["detail"].startswith(detail), refused.text
+        assert (await admin.get(NUMBERS)).json() == []
+
+        created = await admin.post(NUMBERS, json=new_number(center, flow=sales_flow()))
+        assert created.status_code == 201, created.text
+        sid = created.json()["sid"]
+        assert created.json()["flow"] == sales_flow()
+        for flow, detail in refusals:
+            refused = await admin.patch(f"{NUMBERS}/{sid}", json={"flow": flow, "name": "Outro"})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["detail"].startswith(detail), refused.text
+        [kept] = (await admin.get(NUMBERS)).json()
+        assert (kept["name"], kept["flow"]) == ("Vendas WhatsApp", sales_flow())
+
+        del admin.headers["X-CSRF-Token"]
+        forged = await admin.patch(f"{NUMBERS}/{sid}", json={"flow": None})
+        assert forged.status_code == 403
+    for user, page in (("ana", "/agent"), ("supervisora", "/supervisor")):
+        async with browser(user, page) as other:
+            changed = await other.patch(f"{NUMBERS}/{sid}", json={"flow": None})
+            added = await other.post(
+                NUMBERS, json=new_number(center, phone_number_id="20002", flow=sales_flow())
+            )
+            assert (changed.status_code, added.status_code) == (403, 403), user
+    async with browser("admin", "/admin") as admin:
+        [kept] = (await admin.get(NUMBERS)).json()
+        assert kept["flow"] == sales_flow()
+        cleared = await admin.patch(f"{NUMBERS}/{sid}", json={"flow": None})
+        assert cleared.status_code == 200 and cleared.json()["flow"] is None

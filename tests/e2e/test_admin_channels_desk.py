@@ -1,12 +1,16 @@
 """Channels in the admin screen, in a real Chromium: an administrator adds a Twilio number (a
 wrong number is refused beside the form, naming the field), sees it listed, edits it and
 replaces its Auth Token and softphone key; adds a WhatsApp number that a customer's message then
-reaches and is answered from with its own token, and disables it; removes (after confirming) a
-number never used, which goes away, and the used one, which stays disabled for its history.
+reaches and is answered from with its own token, gives it a bot flow of its own (one that hides
+cancellation, or is not JSON, is refused under the flow box) that greets its next customer, and
+disables it; removes (after confirming) a number never used, which goes away, and the used one,
+which stays disabled for its history.
 Stored secrets never reach the page."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -20,6 +24,7 @@ from atende.voice.models import VoiceChannel
 from atende.voice.repository import VoiceRepository
 from tests.e2e.conftest import Desk, needs_chromium, new_context, screenshot, sign_in
 from tests.messaging import meta_payloads as meta
+from tests.messaging.test_whatsapp_number_flows import SALES_GREETING, sales_flow
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
@@ -65,6 +70,17 @@ def refused_beside(page: Page, form_prefix: str, label: str, why: str) -> Locato
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(field).to_be_focused()
     return field
+
+
+def greeting_to(desk: Desk, wa_id: str, timeout: float = 10.0) -> str:
+    """The first text the bot sent this customer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for sent in desk.graph.wait_for_sent(len(desk.graph.sent) + 1, timeout=0.2):
+            if sent.body["to"] == wa_id:
+                text: str = sent.body["text"]["body"]
+                return text
+    raise AssertionError(f"nothing sent to {wa_id}")
 
 
 def no_secret_in(page: Page) -> None:
@@ -223,6 +239,46 @@ def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token
     assert sent and {(m.phone_number_id, m.authorization) for m in sent} == {
         (SALES_ID, f"Bearer {WHATSAPP_TOKEN}")
     }
+
+    # Its own bot flow: one that hides cancellation is refused under the flow box, naming
+    # what is wrong; so is text that is not JSON; nothing is kept until the flow runs.
+    page.get_by_role("button", name="Editar o número Vendas WhatsApp").click()
+    edit = page.locator("#whatsapp-edit-form")
+    flow_box = edit.get_by_label("Fluxo do robô (JSON)")
+    expect(flow_box).to_have_value("")
+    no_cancellation = sales_flow()
+    no_cancellation["nodes"]["seguir"]["options"].pop(1)
+    flow_box.fill(json.dumps(no_cancellation, ensure_ascii=False, indent=2))
+    edit.get_by_role("button", name="Salvar").click()
+    flow_error = page.locator("#whatsapp-edit-flow-error")
+    expect(flow_error).to_contain_text("Fluxo do robô (JSON): corrija o fluxo do robô")
+    expect(flow_error).to_contain_text(
+        "flow.nodes.seguir.options: the first menu must offer an option with intent "
+        "'cancellation' (SAC)"
+    )
+    expect(flow_box).to_have_attribute("aria-invalid", "true")
+    expect(flow_box).to_be_focused()
+    expect(page.locator("#whatsapp-edit-error")).to_be_hidden()
+    flow_error.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/number_flow.png")
+    screenshot(page, "admin-whatsapp-flow-error")
+    assert stored_whatsapp_number(desk, SALES_ID).flow is None
+    flow_box.fill('{"name": "vendas",')
+    edit.get_by_role("button", name="Salvar").click()
+    expect(flow_error).to_contain_text("não é um JSON válido")
+    assert stored_whatsapp_number(desk, SALES_ID).flow is None
+
+    # A flow that runs is kept, shown again in the form, and greets the number's customers.
+    flow_box.fill(json.dumps(sales_flow(), ensure_ascii=False, indent=2))
+    edit.get_by_role("button", name="Salvar").click()
+    expect(page.locator("#toasts")).to_contain_text("Alterações salvas.")
+    expect(page.locator("#whatsapp-new-form")).to_be_visible()
+    assert stored_whatsapp_number(desk, SALES_ID).flow == sales_flow()
+    buyer = "5511977770007"
+    document = meta.text("wamid.WA2", "Quero cotar", wa_id=buyer, user_id="BR.77")
+    document["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = SALES_ID
+    desk.customer_writes(document)
+    assert greeting_to(desk, buyer) == SALES_GREETING
 
     # A new token and disabled: listed as inactive, the new token kept, none shown.
     page.get_by_role("button", name="Editar o número Vendas WhatsApp").click()

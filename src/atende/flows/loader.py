@@ -2,7 +2,8 @@
 
 Besides the shape, a flow is checked against Brazil's SAC rules (Decreto 11.034/2022) before it
 can reach a customer: the first menu offers complaint and cancellation, and no question asks for
-a CPF before a person is reached (every question in a flow is before the hand-off)."""
+a CPF before a person is reached (every question in a flow is before the hand-off). A chat flow
+that asks anything also needs that menu (`check_chat_sac`): typing either option leads there."""
 
 from __future__ import annotations
 
@@ -228,6 +229,21 @@ def check_sac(flow: Flow) -> None:
             raise FlowError(
                 f"$.nodes.{node_name}",
                 "a CPF or other document may not be asked before a person is reached (SAC)",
+            )
+
+
+def check_chat_sac(flow: Flow) -> None:
+    """A chat customer who types cancellation or complaint at any question is taken to that
+    option of the first menu (SAC: reachable at every step), so a chat flow that asks anything
+    needs such a menu; one that only greets and hands over reaches a person at once."""
+    if first_menu(flow) is not None:
+        return
+    for node_name, node in flow.nodes.items():
+        if isinstance(node, Question):
+            raise FlowError(
+                f"$.nodes.{node_name}",
+                "a chat flow that asks questions needs a menu offering complaint and "
+                "cancellation, where typing either at any question leads (SAC)",
             )
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from atende.flows.default import default_flow
-from atende.flows.loader import load_flow
-from atende.flows.model import Flow
+from atende.messaging.bot import ChatFlow, load_chat_flow
 
 PLATE_QUESTION = {
     "type": "question",
@@ -34,5 +33,5 @@ def chat_flow_document() -> dict[str, Any]:
     return document
 
 
-def chat_flow() -> Flow:
-    return load_flow(chat_flow_document())
+def chat_flow() -> ChatFlow:
+    return load_chat_flow(chat_flow_document())

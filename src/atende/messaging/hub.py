@@ -27,7 +27,7 @@ from atende.conversations.items import FetchedMedia, InboundMessage, ProviderErr
 from atende.conversations.models import Contact, Conversation, Message
 from atende.conversations.service import ConversationService, Received
 from atende.flows.runner import FlowRunner
-from atende.messaging.bot import ChatBot, Draft
+from atende.messaging.bot import ChatBot, ChatFlow, Draft
 from atende.messaging.bot_flow import chat_flow
 from atende.messaging.inbound import InboundProcessor, InboundWriter
 from atende.messaging.media import MediaFetcher
@@ -161,6 +161,14 @@ class MessagingHub:
             return None
         return await self.numbers.workflow_for(conversation.business_address)
 
+    async def _number_flow(self, conversation: Conversation) -> ChatFlow | None:
+        """A registered WhatsApp number's conversations run its own bot flow, on every turn
+        (and after a restart), since the number is kept on the conversation; None: the
+        default chat flow (web chat, SMS, the environment's number)."""
+        if conversation.provider != self.meta.name:
+            return None
+        return await self.numbers.flow_for(conversation.business_address)
+
     async def after_inbound(
         self, session: AsyncSession, received: Received, item: InboundMessage
     ) -> None:
@@ -203,6 +211,7 @@ class MessagingHub:
             reply,
             interactive=conversation.provider in INTERACTIVE_PROVIDERS,
             language=conversation.language,
+            flow=await self._number_flow(conversation),
         )
         conversation.flow_state = turn.state.to_dict()
         await ConversationService(session).add_outbounds(

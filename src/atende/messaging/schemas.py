@@ -79,6 +79,8 @@ class WhatsAppNumberIn(BaseModel):
     display_phone_number: str = Field(min_length=3, max_length=40)
     access_token: str = Field(min_length=8, max_length=1000)
     workflow_sid: str | None = None
+    # A chat flow document (checked by atende.flows.loader); None: the default chat flow.
+    flow: dict[str, Any] | None = None
     enabled: bool = True
 
     @field_validator("display_phone_number")
@@ -94,6 +96,7 @@ class WhatsAppNumberPatch(BaseModel):
     display_phone_number: str | None = Field(default=None, min_length=3, max_length=40)
     access_token: str | None = Field(default=None, min_length=8, max_length=1000)
     workflow_sid: str | None = None
+    flow: dict[str, Any] | None = None
     enabled: bool | None = None
 
     @field_validator("display_phone_number")
@@ -103,7 +106,8 @@ class WhatsAppNumberPatch(BaseModel):
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> WhatsAppNumberPatch:
-        """Leaving a field out keeps it; only the workflow may be cleared (to the default)."""
+        """Leaving a field out keeps it; only the workflow and the flow may be cleared (to
+        the defaults)."""
         for name in ("name", "display_phone_number", "access_token", "enabled"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name}: may not be null (leave it out to keep it)")
@@ -121,6 +125,7 @@ class WhatsAppNumberOut(BaseModel):
     display_phone_number: str
     access_token_last4: str
     workflow_sid: str | None
+    flow: dict[str, Any] | None
     enabled: bool
     created_at: datetime
     updated_at: datetime

@@ -1,9 +1,10 @@
 """WhatsApp Business numbers: added, edited and removed by admins, looked up by messaging.
 
-Each number sends with its own access token from its own phone_number_id and routes its
-conversations to its own workflow. The number of ATENDE_WHATSAPP_* stays the fallback: a
-phone_number_id not registered here is served with the environment's token and the default
-workflow, as before numbers could be registered (registering it takes it over).
+Each number sends with its own access token from its own phone_number_id, greets with its own
+bot flow (or the default chat flow) and routes its conversations to its own workflow. The
+number of ATENDE_WHATSAPP_* stays the fallback: a phone_number_id not registered here is served
+with the environment's token, the default chat flow and the default workflow, as before numbers
+could be registered (registering it takes it over).
 
 A disabled number neither sends nor receives: Meta's webhooks for it are acknowledged and kept
 as they came, but open no conversation. Removing a number that has conversations only disables
@@ -23,6 +24,8 @@ from atende.channels.whatsapp_cloud import WhatsAppCloudConnector
 from atende.conversations.items import ProviderError
 from atende.db.base import utcnow
 from atende.errors import Problem
+from atende.flows.loader import FlowError
+from atende.messaging.bot import ChatFlow, load_chat_flow
 from atende.messaging.models import WhatsAppNumber
 from atende.messaging.repository import MessagingRepository
 from atende.runtime import Runtime
@@ -36,7 +39,8 @@ TTL_SECONDS = 5.0
 
 
 class WhatsAppNumberService:
-    """The admin's changes, checked: one row per phone_number_id, workflows that exist."""
+    """The admin's changes, checked: one row per phone_number_id, workflows that exist, flows
+    that run (and keep cancellation and complaint reachable)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -49,6 +53,7 @@ class WhatsAppNumberService:
                 409, "Number in use", f"phone_number_id: {phone_number_id} is already registered"
             )
         await self._check_workflow(fields.get("workflow_sid"))
+        _check_flow(fields.get("flow"))
         now = utcnow()
         number = WhatsAppNumber(sid=new_sid("PN"), created_at=now, updated_at=now, **fields)
         self.session.add(number)
@@ -61,6 +66,8 @@ class WhatsAppNumberService:
             raise Problem(404, "Not found", f"no WhatsApp number {sid}")
         if "workflow_sid" in changes:
             await self._check_workflow(changes["workflow_sid"])
+        if "flow" in changes:
+            _check_flow(changes["flow"])
         for name, value in changes.items():
             setattr(number, name, value)
         number.updated_at = utcnow()
@@ -86,6 +93,15 @@ class WhatsAppNumberService:
             raise Problem(422, "Unknown workflow", f"workflow_sid: no workflow {workflow_sid}")
 
 
+def _check_flow(document: dict[str, Any] | None) -> None:
+    if document is None:
+        return
+    try:
+        load_chat_flow(document)
+    except FlowError as error:
+        raise Problem(422, "Invalid flow", f"flow{error.path[1:]}: {error.message}") from error
+
+
 @dataclass(frozen=True, slots=True)
 class NumberEntry:
     """A registered number as read, detached from any session."""
@@ -95,6 +111,9 @@ class NumberEntry:
     connector: WhatsAppCloudConnector
     workflow_sid: str | None
     enabled: bool
+    # The number's own chat flow, parsed once per document; None: the default chat flow.
+    flow: ChatFlow | None
+    flow_document: Mapping[str, Any] | None
 
 
 class WhatsAppNumbers:
@@ -132,8 +151,18 @@ class WhatsAppNumbers:
                 api_version=self.fallback.api_version,
             )
         )
+        if known is not None and known.flow_document == row.flow:
+            flow = known.flow
+        else:
+            flow = _chat_flow(row)
         return NumberEntry(
-            row.name, row.display_phone_number, connector, row.workflow_sid, row.enabled
+            row.name,
+            row.display_phone_number,
+            connector,
+            row.workflow_sid,
+            row.enabled,
+            flow,
+            row.flow,
         )
 
     async def sender(self, phone_number_id: str) -> WhatsAppCloudConnector:
@@ -154,6 +183,11 @@ class WhatsAppNumbers:
         """The number's own workflow; None for the default one."""
         entry = await self.entry(phone_number_id)
         return entry.workflow_sid if entry is not None else None
+
+    async def flow_for(self, phone_number_id: str) -> ChatFlow | None:
+        """The number's own bot flow; None for the default chat flow."""
+        entry = await self.entry(phone_number_id)
+        return entry.flow if entry is not None else None
 
     async def receives(self, phone_number_id: str) -> bool:
         """Whether a customer's message to this number opens or continues a conversation:
@@ -181,3 +215,22 @@ class WhatsAppNumbers:
                 "environment's access token",
                 phone_number_id,
             )
+
+
+def _chat_flow(row: WhatsAppNumber) -> ChatFlow | None:
+    """A stored flow was checked when saved; one that no longer loads (rules tightened since,
+    or the row edited by hand) leaves its number on the default flow, said in the log, rather
+    than its customers unanswered."""
+    if row.flow is None:
+        return None
+    try:
+        return load_chat_flow(row.flow)
+    except FlowError as error:
+        log.error(
+            "The bot flow of WhatsApp number %s (%s) no longer loads (%s): its conversations "
+            "run the default chat flow until it is fixed in /admin",
+            row.display_phone_number,
+            row.phone_number_id,
+            error,
+        )
+        return None

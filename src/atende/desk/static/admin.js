@@ -570,11 +570,11 @@ function channelFieldError(failure, inputs, scope, uniqueField) {
   const detail = failure.message || "";
   const name = /^([a-z_]+)[.:\s]/.exec(detail)?.[1];
   const input = name && Object.hasOwn(inputs, name) ? inputs[name] : null;
-  if (!input) return { input: null, text: detail };
+  if (!input) return { name: null, input: null, text: detail };
   const label = input.labels?.[0]?.textContent || name;
   const why = failure.status === 409 && name === uniqueField ? t(`${scope}.duplicate`) : t(`${scope}.${name}`);
   const said = detail.replace(/^[a-z_]+:\s*(Value error,\s*)?/, "");
-  return { input, text: t("channel.error_field", { field: label, why, detail: said }) };
+  return { name, input, text: t("channel.error_field", { field: label, why, detail: said }) };
 }
 
 function showFieldError(error, found) {
@@ -587,19 +587,21 @@ function showFieldError(error, found) {
 }
 
 // Wires a channel form (voice or WhatsApp): on submit, `save()` sends it and the list comes back;
-// a refusal is said beside the form and puts the focus on the field it names.
-function onChannelSubmit(form, inputs, error, scope, uniqueField, save) {
-  for (const input of Object.values(inputs)) input.setAttribute("aria-describedby", error.id);
+// a refusal is said beside the form and puts the focus on the field it names. A field with a
+// box of its own in `besides` (a long one, like a flow) has its refusals said right under it.
+function onChannelSubmit(form, inputs, error, scope, uniqueField, save, besides = {}) {
+  for (const [name, input] of Object.entries(inputs)) input.setAttribute("aria-describedby", (besides[name] || error).id);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    error.hidden = true;
+    for (const box of [error, ...Object.values(besides)]) box.hidden = true;
     for (const input of Object.values(inputs)) input.removeAttribute("aria-invalid");
     try {
       await save();
       toast(t("common.saved"));
       show("channels");
     } catch (failure) {
-      showFieldError(error, channelFieldError(failure, inputs, scope, uniqueField));
+      const found = channelFieldError(failure, inputs, scope, uniqueField);
+      showFieldError(besides[found.name] || error, found);
     }
   });
 }
@@ -763,9 +765,12 @@ function whatsappForm(number, workflows) {
       h("option", { value: "" }, t("whatsapp.default_workflow")),
       ...workflows.map((workflow) => h("option", { value: workflow.sid, selected: workflow.sid === number?.workflow_sid }, workflow.name)),
     ),
+    flow: h("textarea", { class: "code-editor", spellcheck: false, placeholder: t("whatsapp.flow_placeholder") }),
   };
+  inputs.flow.value = number?.flow ? JSON.stringify(number.flow, null, 2) : "";
   const enabled = h("input", { type: "checkbox", id: `${prefix}-enabled`, checked: number ? number.enabled : true });
   const error = h("p", { class: "alert alert-error", role: "alert", id: `${prefix}-error`, hidden: true });
+  const flowError = h("p", { class: "validation error", role: "alert", id: `${prefix}-flow-error`, hidden: true });
   const tokenHint = number ? t("whatsapp.access_token_keep", { last4: number.access_token_last4 }) : t("whatsapp.access_token_hint");
   const form = h(
     "form",
@@ -780,14 +785,17 @@ function whatsappForm(number, workflows) {
       field(`${prefix}-workflow`, t("channel.workflow"), inputs.workflow_sid),
     ),
     h("label", { class: "inline-check", for: enabled.id }, enabled, t("whatsapp.enabled")),
+    field(`${prefix}-flow`, t("whatsapp.flow"), inputs.flow, t("whatsapp.flow_hint")),
+    flowError,
     error,
     h("div", { class: "row end" }, h("button", { type: "submit", class: "button primary" }, number ? t("common.save") : t("whatsapp.create"))),
   );
-  onChannelSubmit(form, inputs, error, "whatsapp.error", "phone_number_id", () => {
+  const save = () => {
     const body = {
       name: inputs.name.value.trim(),
       display_phone_number: inputs.display_phone_number.value.trim(),
       workflow_sid: inputs.workflow_sid.value || null,
+      flow: flowDocument(inputs.flow.value),
       enabled: enabled.checked,
     };
     if (inputs.access_token.value) body.access_token = inputs.access_token.value;
@@ -795,8 +803,20 @@ function whatsappForm(number, workflows) {
     body.phone_number_id = inputs.phone_number_id.value.trim();
     body.access_token = inputs.access_token.value;
     return api("POST", "/api/whatsapp/numbers", body);
-  });
+  };
+  onChannelSubmit(form, inputs, error, "whatsapp.error", "phone_number_id", save, { flow: flowError });
   return card(number ? t("whatsapp.edit", { name: number.name }) : t("whatsapp.new"), form);
+}
+
+// The flow box as the API takes it: empty is the default chat flow (null); text that is not
+// JSON is refused here, named as the server names a bad flow, before anything is sent.
+function flowDocument(text) {
+  if (!text.trim()) return null;
+  try {
+    return JSON.parse(text);
+  } catch (failure) {
+    throw new Error(`flow: ${t("whatsapp.flow_not_json", { error: failure.message })}`);
+  }
 }
 
 // The week's hours: one row per weekday (Monday first), checked again by the server, which
