@@ -83,6 +83,16 @@ def greeting_to(desk: Desk, wa_id: str, timeout: float = 10.0) -> str:
     raise AssertionError(f"nothing sent to {wa_id}")
 
 
+def fill_new_number(page: Page, name: str, number: str, number_id: str, token: str) -> Locator:
+    """The form that registers a WhatsApp number, filled in; returned to be sent."""
+    form = page.locator("#whatsapp-new-form")
+    form.get_by_label("Canal").fill(name)
+    form.get_by_label("Número de WhatsApp").fill(number)
+    form.get_by_label("ID do número na Meta").fill(number_id)
+    form.get_by_label("Token de acesso").fill(token)
+    return form
+
+
 def no_secret_in(page: Page) -> None:
     html = page.content()
     values = page.locator("input").evaluate_all("inputs => inputs.map(input => input.value)")
@@ -196,10 +206,7 @@ def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token
     form = page.locator("#whatsapp-new-form")
     expect(form).to_be_visible()
     expect(page.locator("tr", has_text="Nenhum número cadastrado ainda.")).to_be_visible()
-    form.get_by_label("Canal").fill("Vendas WhatsApp")
-    form.get_by_label("Número de WhatsApp").fill("3004-0001")
-    form.get_by_label("ID do número na Meta").fill(SALES_ID)
-    form.get_by_label("Token de acesso").fill(WHATSAPP_TOKEN)
+    fill_new_number(page, "Vendas WhatsApp", "3004-0001", SALES_ID, WHATSAPP_TOKEN)
     form.get_by_label("Fluxo de roteamento").select_option(label="Atendimento")
     form.get_by_role("button", name="Cadastrar número").click()
     number = refused_beside(
@@ -220,11 +227,7 @@ def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token
     screenshot(page, "admin-whatsapp-numbers")
 
     # The same phone_number_id again is refused beside its field.
-    form = page.locator("#whatsapp-new-form")
-    form.get_by_label("Canal").fill("Duplicado")
-    form.get_by_label("Número de WhatsApp").fill("+551130040002")
-    form.get_by_label("ID do número na Meta").fill(SALES_ID)
-    form.get_by_label("Token de acesso").fill("outro-token-qualquer")
+    form = fill_new_number(page, "Duplicado", "+551130040002", SALES_ID, "outro-token-qualquer")
     form.get_by_role("button", name="Cadastrar número").click()
     expect(page.locator("#whatsapp-new-error")).to_contain_text(
         "ID do número na Meta (phone_number_id): este phone_number_id já está cadastrado"
@@ -296,11 +299,9 @@ def test_an_administrator_adds_a_whatsapp_number_that_answers_with_its_own_token
     no_secret_in(page)
 
     # Removing asks first, naming the number; saying no changes nothing.
-    form = page.locator("#whatsapp-new-form")
-    form.get_by_label("Canal").fill("Número reserva")
-    form.get_by_label("Número de WhatsApp").fill("+551130040009")
-    form.get_by_label("ID do número na Meta").fill(SPARE_ID)
-    form.get_by_label("Token de acesso").fill("token-do-numero-reserva")
+    form = fill_new_number(
+        page, "Número reserva", "+551130040009", SPARE_ID, "token-do-numero-reserva"
+    )
     form.get_by_role("button", name="Cadastrar número").click()
     spare = page.locator("tr", has_text="Número reserva")
     expect(spare).to_contain_text(SPARE_ID)

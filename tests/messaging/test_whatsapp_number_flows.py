@@ -30,6 +30,7 @@ from tests.messaging.test_whatsapp_numbers import (
     SALES_TOKEN,
     conversation_with,
     register,
+    register_sales,
     to_number,
 )
 
@@ -126,15 +127,7 @@ async def center(app: FastAPI, hub: MessagingHub) -> Center:
 
 
 async def register_both(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
-    await register(
-        client,
-        headers,
-        name="Vendas",
-        phone_number_id=SALES_ID,
-        display_phone_number="+551130040001",
-        access_token=SALES_TOKEN,
-        flow=sales_flow(),
-    )
+    await register_sales(client, headers, flow=sales_flow())
     await register(
         client,
         headers,
@@ -239,14 +232,7 @@ async def test_a_changed_flow_answers_the_next_conversation_and_none_is_the_defa
     admin_headers: dict[str, str],
 ) -> None:
     graph.number_tokens = {SALES_ID: SALES_TOKEN}
-    number = await register(
-        client,
-        admin_headers,
-        name="Vendas",
-        phone_number_id=SALES_ID,
-        display_phone_number="+551130040001",
-        access_token=SALES_TOKEN,
-    )
+    number = await register_sales(client, admin_headers)
     await post_meta(client, to_number(meta.text("wamid.C1", "Oi"), SALES_ID, "5511955550005"))
     await drain(hub)
     assert texts_to(graph, SALES_ID)[0].startswith(DEFAULT_GREETING)

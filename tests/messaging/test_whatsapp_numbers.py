@@ -63,6 +63,21 @@ async def register(
     return answer
 
 
+async def register_sales(
+    client: httpx.AsyncClient, headers: dict[str, str], **extra: Any
+) -> dict[str, Any]:
+    """The sales number, as most tests register it."""
+    return await register(
+        client,
+        headers,
+        name="Vendas",
+        phone_number_id=SALES_ID,
+        display_phone_number="+551130040001",
+        access_token=SALES_TOKEN,
+        **extra,
+    )
+
+
 async def conversation_with(app: FastAPI, phone_number_id: str) -> Conversation:
     async with app.state.runtime.sessions() as session:
         query = select(Conversation).where(Conversation.business_address == phone_number_id)
@@ -185,14 +200,7 @@ async def test_a_removed_number_with_conversations_is_disabled_kept_for_history_
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     graph.number_tokens = {SALES_ID: SALES_TOKEN}
-    number = await register(
-        client,
-        admin_headers,
-        name="Vendas",
-        phone_number_id=SALES_ID,
-        display_phone_number="+551130040001",
-        access_token=SALES_TOKEN,
-    )
+    number = await register_sales(client, admin_headers)
     customer = "5511955550005"
     await post_meta(client, to_number(meta.text("wamid.D1", "Oi"), SALES_ID, customer))
     await drain(hub)

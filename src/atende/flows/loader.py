@@ -8,9 +8,10 @@ that asks anything also needs that menu (`check_chat_sac`): typing either option
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from atende.errors import Problem
 from atende.flows.model import (
     DEFAULT_LANGUAGE,
     BusinessHours,
@@ -304,3 +305,16 @@ def _int(
     if (low is not None and value < low) or (high is not None and value > high):
         raise FlowError(f"{path}.{key}", f"must be between {low} and {high}")
     return value
+
+
+def check_document(
+    document: Mapping[str, Any] | None, load: Callable[[Mapping[str, Any]], object] = load_flow
+) -> None:
+    """A flow an admin gave a channel or number (None: the default), refused with 422 naming
+    the field when `load` does not take it: nothing is saved."""
+    if document is None:
+        return
+    try:
+        load(document)
+    except FlowError as error:
+        raise Problem(422, "Invalid flow", f"flow{error.path[1:]}: {error.message}") from error

@@ -24,7 +24,7 @@ from atende.channels.whatsapp_cloud import WhatsAppCloudConnector
 from atende.conversations.items import ProviderError
 from atende.db.base import utcnow
 from atende.errors import Problem
-from atende.flows.loader import FlowError
+from atende.flows.loader import FlowError, check_document
 from atende.messaging.bot import ChatFlow, load_chat_flow
 from atende.messaging.models import WhatsAppNumber
 from atende.messaging.repository import MessagingRepository
@@ -53,7 +53,7 @@ class WhatsAppNumberService:
                 409, "Number in use", f"phone_number_id: {phone_number_id} is already registered"
             )
         await self._check_workflow(fields.get("workflow_sid"))
-        _check_flow(fields.get("flow"))
+        check_document(fields.get("flow"), load_chat_flow)
         now = utcnow()
         number = WhatsAppNumber(sid=new_sid("PN"), created_at=now, updated_at=now, **fields)
         self.session.add(number)
@@ -67,7 +67,7 @@ class WhatsAppNumberService:
         if "workflow_sid" in changes:
             await self._check_workflow(changes["workflow_sid"])
         if "flow" in changes:
-            _check_flow(changes["flow"])
+            check_document(changes["flow"], load_chat_flow)
         for name, value in changes.items():
             setattr(number, name, value)
         number.updated_at = utcnow()
@@ -91,15 +91,6 @@ class WhatsAppNumberService:
     async def _check_workflow(self, workflow_sid: str | None) -> None:
         if workflow_sid is not None and await self.repo.workflow(workflow_sid) is None:
             raise Problem(422, "Unknown workflow", f"workflow_sid: no workflow {workflow_sid}")
-
-
-def _check_flow(document: dict[str, Any] | None) -> None:
-    if document is None:
-        return
-    try:
-        load_chat_flow(document)
-    except FlowError as error:
-        raise Problem(422, "Invalid flow", f"flow{error.path[1:]}: {error.message}") from error
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atende.config import Settings
 from atende.db.base import utcnow
 from atende.errors import Problem
-from atende.flows.loader import FlowError, load_flow
+from atende.flows.loader import check_document
 from atende.sids import new_sid
 from atende.voice.models import VoiceChannel
 from atende.voice.repository import VoiceRepository
@@ -23,7 +23,7 @@ class ChannelService:
     async def create(self, **fields: Any) -> VoiceChannel:
         if await self.repo.channel_by_number(fields["phone_number"]) is not None:
             raise Problem(409, "Number in use", f"phone_number: {fields['phone_number']} exists")
-        _check_flow(fields.get("flow"))
+        check_document(fields.get("flow"))
         now = utcnow()
         channel = VoiceChannel(sid=new_sid("VN"), created_at=now, updated_at=now, **fields)
         await self._resolve_workspace(channel)
@@ -36,7 +36,7 @@ class ChannelService:
         if channel is None:
             raise Problem(404, "Not found", f"no voice channel {sid}")
         if "flow" in changes:
-            _check_flow(changes["flow"])
+            check_document(changes["flow"])
         for name, value in changes.items():
             setattr(channel, name, value)
         channel.updated_at = utcnow()
@@ -73,12 +73,3 @@ class ChannelService:
                 name="Twilio (ambiente)", phone_number=settings.twilio_number, **fields
             )
         return await self.update(channel.sid, **fields)
-
-
-def _check_flow(document: dict[str, Any] | None) -> None:
-    if document is None:
-        return
-    try:
-        load_flow(document)
-    except FlowError as error:
-        raise Problem(422, "Invalid flow", f"flow{error.path[1:]}: {error.message}") from error
