@@ -79,12 +79,12 @@ class ChatBot:
             # The flow was changed under this conversation: what it waited at is gone.
             log.info("chat flow %s has no node %r: starting it again", chat.flow.name, state.node)
             state = FlowState.begin(state.attributes, language=state.language)
-            step = await self.runner.advance(chat.flow, state, act.Start())
         elif state is None:
             state = FlowState.begin(variables, language=language)
-            step = await self.runner.advance(chat.flow, state, act.Start())
         else:
             step = await self.runner.advance(chat.flow, *_input(chat, state, reply))
+            return _turn(step, interactive, language)
+        step = await self.runner.advance(chat.flow, state, act.Start())
         return _turn(step, interactive, language)
 
 
