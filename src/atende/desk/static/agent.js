@@ -238,6 +238,10 @@ function renderPane() {
     return;
   }
   const wrapping = item.reservation_status === "wrapping" || item.task_status === "wrapping";
+  // A call is ended with the call panel's Desligar, which then starts the wrap-up: wrapping up
+  // a live call would leave the caller connected with no way to hang up (voice refuses to
+  // complete a live call).
+  const onCall = item.channel === "voice" && Boolean(item.call_sid);
   const head = h(
     "header",
     { class: "pane-head" },
@@ -247,7 +251,7 @@ function renderPane() {
     h("span", { class: `badge ${wrapping ? "warn" : "ok"}` }, statusLabel(item)),
     h("span", { class: "spacer" }),
     h("span", { class: "muted small", dataset: { since: item.accepted_at || item.created_at } }),
-    wrapping
+    wrapping || onCall
       ? null
       : h(
           "button",

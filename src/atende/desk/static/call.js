@@ -171,4 +171,22 @@ export function renderCall(container, item, { onEnded }) {
     ? h("div", { class: "call-controls" }, mute, hold, transfer, hangup)
     : h("p", { class: "muted" }, t("call.no_call"));
   container.replaceChildren(h("div", { class: "call-panel" }, status, timer, controls, slot));
+  if (item.call_sid) showCallState(item, { showHeld, showMuted, mute });
+}
+
+// The panel is drawn afresh while the call goes on (after a reload, or coming back from another
+// task): the customer may be on hold and the agent muted in the conference, so it starts from
+// what voice holds, unless the agent pressed a button first (that answer is newer).
+async function showCallState(item, { showHeld, showMuted, mute }) {
+  const pressed = new Promise((resolve) => mute.parentElement.addEventListener("click", resolve, { once: true }));
+  let current;
+  try {
+    current = await Promise.race([api("GET", `/api/calls/${encodeURIComponent(item.call_sid)}`), pressed]);
+  } catch {
+    return; // the buttons still work; they start from "in progress"
+  }
+  if (!current?.sid || !mute.isConnected) return;
+  showHeld(Boolean(current.on_hold));
+  const leg = current.legs.find((one) => one.role === "agent" && one.worker_sid === current.worker_sid);
+  if (window.deskSoftphone?.state !== "on_call") showMuted(Boolean(leg?.muted));
 }
