@@ -33,5 +33,5 @@ def test_portuguese_is_the_default_and_english_selectable() -> None:
     assert choose("en-US") == "en" and choose(None, "pt") == "pt-BR"
     assert Translator("en")("agent.accept") == "Accept"
     assert Translator("pt-BR")("agent.offer_title", channel="WhatsApp", customer="Ana") == (
-        "Novo WhatsApp: Ana"
+        "Novo atendimento (WhatsApp): Ana"
     )

@@ -95,7 +95,7 @@ def test_an_agent_works_with_the_keyboard_alone(desk: Desk, browser: Browser) ->
     expect(page.locator("#activity-dot")).to_have_class(re.compile("available"))
 
     customer_asks_for_a_quote(desk, "wamid.KB")
-    expect(page.locator(".offer")).to_contain_text("Novo WhatsApp")
+    expect(page.locator(".offer")).to_contain_text("Novo atendimento (WhatsApp)")
     tab_to(page, "Aceitar")
     page.keyboard.press("Enter")
     expect(page.locator("#messages")).to_contain_text("quero cotar seguro do carro")

@@ -80,7 +80,7 @@ def test_an_agent_serves_a_whatsapp_customer_end_to_end(desk: Desk, browser: Bro
 
     customer_asks_for_a_quote(desk, "wamid.E2E")
     offer = page.locator(".offer")
-    expect(offer).to_contain_text("Novo WhatsApp")
+    expect(offer).to_contain_text("Novo atendimento (WhatsApp)")
     expect(offer).to_contain_text("Vendas Auto")
     assert int(page.locator("body").get_attribute("data-beeps") or 0) >= 1
     screenshot(page, "agent-offer")

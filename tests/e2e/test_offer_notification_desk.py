@@ -41,12 +41,12 @@ def test_a_new_offer_raises_a_browser_notification_while_the_tab_is_hidden(
     assert page.evaluate("window.shownNotifications") == []
 
     customer_asks_for_a_quote(desk, "wamid.N")
-    expect(page.locator(".offer")).to_contain_text("Novo WhatsApp")
+    expect(page.locator(".offer")).to_contain_text("Novo atendimento (WhatsApp)")
     page.wait_for_function("window.shownNotifications.length > 0")
     shown: list[dict[str, Any]] = page.evaluate("window.shownNotifications")
     assert shown == [
         {
-            "title": f"Novo WhatsApp: {meta.CUSTOMER_NAME}",
+            "title": f"Novo atendimento (WhatsApp): {meta.CUSTOMER_NAME}",
             "body": "Vendas Auto · Cotação de seguro auto",
         }
     ]
