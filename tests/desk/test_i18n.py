@@ -35,3 +35,34 @@ def test_portuguese_is_the_default_and_english_selectable() -> None:
     assert Translator("pt-BR")("agent.offer_title", channel="WhatsApp", customer="Ana") == (
         "Novo atendimento (WhatsApp): Ana"
     )
+
+
+SOURCE = DESK.parent
+AGENT_FACING = ("voice/controls.py", "messaging/desk.py", "messaging/desk_api.py")
+PROBLEM_TITLE = re.compile(r'Problem\(\s*\d+,\s*"([^"]+)"')
+# Refusals whose server detail is the useful part (which media limit, which routing rule) or
+# that the desk's own screens never provoke (another agent's conversation, a missing record):
+# the toast shows the detail as the server wrote it.
+SHOWN_AS_SAID = {
+    "Forbidden",
+    "Not found",
+    "Over the channel's media limits",
+    "Transfer refused",
+    "Workflow cannot target",
+    "Wrap-up refused",
+}
+
+
+def test_refusals_an_agent_meets_are_said_in_the_page_language() -> None:
+    """A call or chat control refused by the server shows in pt-BR on a pt-BR page: each kind
+    of refusal (the problem's title) has words in both languages (`reportError` in desk.js)."""
+    titles = {
+        title
+        for module in AGENT_FACING
+        for title in PROBLEM_TITLE.findall((SOURCE / module).read_text("utf-8"))
+    }
+    assert len(titles) > 15
+    for language in LANGUAGES:
+        missing = {t for t in titles - SHOWN_AS_SAID if f"problem.{t}" not in catalog(language)}
+        assert missing == set(), language
+    assert Translator("pt-BR")("problem.Call still live").startswith("A chamada ainda está")

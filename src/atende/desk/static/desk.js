@@ -168,9 +168,16 @@ export function toast(message, kind = "info") {
   setTimeout(() => item.remove(), kind === "error" ? 7000 : 4000);
 }
 
+// An API's refusal in the page's language when its kind (the problem's title) has words in the
+// locale ("problem.<title>"), else as the server said it; anything else is unexpected.
 export function reportError(error) {
-  toast(error instanceof ApiError ? error.message : t("error.unexpected"), "error");
-  if (!(error instanceof ApiError)) console.error(error);
+  if (!(error instanceof ApiError)) {
+    toast(t("error.unexpected"), "error");
+    console.error(error);
+    return;
+  }
+  const key = `problem.${error.problem?.title}`;
+  toast(config.messages?.[key] ?? error.message, "error");
 }
 
 // Calls `fn` at most once per `wait` ms, always running the last call (for refreshes).
