@@ -10,7 +10,7 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from atende.conversations.models import Conversation
@@ -55,6 +55,18 @@ def sent_to_whatsapp(desk: Desk, text: str) -> str:
 def go_available(page: Page) -> None:
     page.get_by_label("Status", exact=True).select_option(label="Disponível")
     expect(page.locator("#activity-dot")).to_have_class(re.compile("available"))
+
+
+def ana_takes_a_quote(desk: Desk, browser: Browser, prefix: str) -> tuple[BrowserContext, Page]:
+    """Ana signed in and available, with a customer's quote request accepted and open."""
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, desk, "ana")
+    go_available(page)
+    customer_asks_for_a_quote(desk, prefix)
+    page.locator(".offer").get_by_role("button", name="Aceitar").click()
+    expect(page.locator("#messages")).to_contain_text("quero cotar seguro do carro")
+    return context, page
 
 
 async def _closed(desk: Desk, task_sid: str) -> tuple[str, str | None, str | None]:
@@ -122,13 +134,7 @@ def test_an_agent_serves_a_whatsapp_customer_end_to_end(desk: Desk, browser: Bro
 def test_after_the_network_drops_the_desk_shows_exactly_the_work_held(
     desk: Desk, browser: Browser
 ) -> None:
-    context = new_context(browser)
-    page = context.new_page()
-    sign_in(page, desk, "ana")
-    go_available(page)
-    customer_asks_for_a_quote(desk, "wamid.R")
-    page.locator(".offer").get_by_role("button", name="Aceitar").click()
-    expect(page.locator("#messages")).to_contain_text("quero cotar seguro do carro")
+    context, page = ana_takes_a_quote(desk, browser, "wamid.R")
 
     context.set_offline(True)
     expect(page.locator("#connection")).to_have_text("Sem conexão")

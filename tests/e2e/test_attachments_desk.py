@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import Desk, needs_chromium, new_context, screenshot, sign_in
-from tests.e2e.test_agent_desk import customer_asks_for_a_quote, go_available
+from tests.e2e.conftest import Desk, needs_chromium, screenshot
+from tests.e2e.test_agent_desk import ana_takes_a_quote
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
@@ -36,13 +36,7 @@ def sent_image(desk: Desk) -> dict[str, str]:
 
 
 def test_an_agent_sends_a_picture_and_sees_it_in_the_history(desk: Desk, browser: Browser) -> None:
-    context = new_context(browser)
-    page = context.new_page()
-    sign_in(page, desk, "ana")
-    go_available(page)
-    customer_asks_for_a_quote(desk, "wamid.ATT")
-    page.locator(".offer").get_by_role("button", name="Aceitar").click()
-    expect(page.locator("#messages")).to_contain_text("quero cotar seguro do carro")
+    context, page = ana_takes_a_quote(desk, browser, "wamid.ATT")
 
     picture = png()
     page.locator("#attachment").set_input_files(

@@ -18,7 +18,7 @@ from atende.db.base import utcnow
 from atende.messaging.templates import TemplateRegistry
 from atende.taskrouter import models as tr
 from tests.e2e.conftest import Desk, needs_chromium, new_context, screenshot, sign_in
-from tests.e2e.test_agent_desk import customer_asks_for_a_quote, go_available
+from tests.e2e.test_agent_desk import ana_takes_a_quote
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
@@ -49,12 +49,7 @@ async def _window_closes_with_templates_approved(desk: Desk, task_sid: str) -> N
 def test_after_the_window_closes_the_agent_sends_an_approved_template(
     desk: Desk, browser: Browser
 ) -> None:
-    context = new_context(browser)
-    page = context.new_page()
-    sign_in(page, desk, "ana")
-    go_available(page)
-    customer_asks_for_a_quote(desk, "wamid.T")
-    page.locator(".offer").get_by_role("button", name="Aceitar").click()
+    context, page = ana_takes_a_quote(desk, browser, "wamid.T")
     expect(page.locator("#reply")).to_be_visible()
     task_sid = page.locator(".work-item").first.get_attribute("data-task")
     assert task_sid is not None
