@@ -174,8 +174,6 @@ class MessagingHub:
     ) -> None:
         """The bot answers while it holds the conversation; once queued or assigned, the
         message only reaches the agent (its event is already recorded)."""
-        if item.provider == self.meta.name:
-            await self.numbers.note_inbound(item.business_address)
         conversation = received.conversation
         if conversation.state != "bot":
             return

@@ -182,10 +182,20 @@ class WhatsAppNumbers:
 
     async def receives(self, phone_number_id: str) -> bool:
         """Whether a customer's message to this number opens or continues a conversation:
-        not when an admin disabled (or removed) it. Said in the log, since the customer is
-        left unanswered."""
+        not when an admin disabled (or removed) it, said in the log since the customer is left
+        unanswered. A number nobody configured is served as before (with the environment's
+        token), but the operators should hear of it too."""
         entry = await self.entry(phone_number_id)
-        if entry is None or entry.enabled:
+        if entry is None:
+            if phone_number_id != self.fallback.phone_number_id:
+                log.warning(
+                    "WhatsApp message for phone_number_id %s, which is neither registered in "
+                    "/admin nor ATENDE_WHATSAPP_PHONE_NUMBER_ID: kept, and answered with the "
+                    "environment's access token",
+                    phone_number_id,
+                )
+            return True
+        if entry.enabled:
             return True
         log.warning(
             "WhatsApp message for %s (%s), disabled in /admin: acknowledged and kept in "
@@ -194,18 +204,6 @@ class WhatsAppNumbers:
             phone_number_id,
         )
         return False
-
-    async def note_inbound(self, phone_number_id: str) -> None:
-        """A message to a number nobody configured is kept and answered as before (with the
-        environment's token), but the operators should hear of it."""
-        entry = await self.entry(phone_number_id)
-        if entry is None and phone_number_id != self.fallback.phone_number_id:
-            log.warning(
-                "WhatsApp message for phone_number_id %s, which is neither registered in "
-                "/admin nor ATENDE_WHATSAPP_PHONE_NUMBER_ID: kept, and answered with the "
-                "environment's access token",
-                phone_number_id,
-            )
 
 
 def _chat_flow(row: WhatsAppNumber) -> ChatFlow | None:

@@ -30,12 +30,13 @@ _CONTACTS = cast(Table, Contact.__table__)
 
 @functools.cache
 def _insert_contacts(count: int) -> TextClause:
-    """`count` new contacts in one INSERT; a phone another transaction took meanwhile is skipped
-    (and read after). One text per count, as `repository._store_webhooks`."""
+    """`count` new contacts in one INSERT; the phones inserted come back, and one another
+    transaction took meanwhile is skipped (and read after). One text per count, as
+    `repository._store_webhooks`."""
     rows = ", ".join(f"(:sid_{i}, '', :phone_{i}, :now, :now)" for i in range(count))
     return text(
         "INSERT INTO contacts (sid, name, phone, date_created, date_updated) "
-        f"VALUES {rows} ON CONFLICT (phone) DO NOTHING"
+        f"VALUES {rows} ON CONFLICT (phone) DO NOTHING RETURNING phone"
     ).bindparams(bindparam("now", type_=_CONTACTS.c.date_created.type))
 
 
@@ -52,12 +53,16 @@ async def read_ahead(session: AsyncSession, new_calls: Sequence[IncomingWebhook]
     found = await _sids_by_phone(session, phones)
     missing = [phone for phone in phones if phone not in found]
     if missing:
+        made = {phone: new_sid("CT") for phone in missing}
         values: dict[str, object] = {"now": utcnow()}
-        for index, phone in enumerate(missing):
-            values[f"sid_{index}"] = new_sid("CT")
+        for index, (phone, sid) in enumerate(made.items()):
+            values[f"sid_{index}"] = sid
             values[f"phone_{index}"] = phone
-        await session.execute(_insert_contacts(len(missing)), values)
-        found.update(await _sids_by_phone(session, missing))
+        inserted = set((await session.execute(_insert_contacts(len(made)), values)).scalars())
+        found.update((phone, made[phone]) for phone in inserted)
+        taken = [phone for phone in missing if phone not in inserted]
+        if taken:
+            found.update(await _sids_by_phone(session, taken))
     session.info[_AHEAD] = found
 
 
